@@ -1,0 +1,31 @@
+# audioscope — `make run` opens the explorer, `make test` runs the whole suite headless.
+# Both set everything up first: system libraries (apt-get), a .venv, the package (editable).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DATASET ?=
+STAMP := $(VENV)/.installed
+
+.PHONY: run test system-deps venv clean
+
+run: system-deps $(STAMP)
+	$(BIN)/audioscope $(if $(DATASET),--dataset "$(DATASET)")
+
+test: system-deps $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+system-deps:
+	@sh packaging/system-deps.sh
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10) and "audioscope needs Python 3.10 or newer")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis test-artifacts

@@ -1,0 +1,5 @@
+"""``python -m audioscope``."""
+
+from audioscope.app import main
+
+raise SystemExit(main())

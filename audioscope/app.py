@@ -1,0 +1,60 @@
+"""Entry point: parse arguments, set up logging, run a subcommand or open the window."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import sys
+from pathlib import Path
+
+from audioscope.cli import build_parser, run_command
+from audioscope.core.paths import log_dir
+
+log = logging.getLogger("audioscope")
+
+
+def setup_logging(verbose: bool = False) -> Path | None:
+    """Log to a rotating file in the user log folder (and to stderr with --verbose).
+
+    Returns the log file's path, or None when the folder cannot be written.
+    """
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    stderr = logging.StreamHandler()
+    stderr.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    stderr.setFormatter(logging.Formatter("audioscope: %(levelname)s: %(message)s"))
+    root.addHandler(stderr)
+    path = log_dir() / "audioscope.log"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3,
+                                                       encoding="utf-8")
+    except OSError as exc:
+        log.warning("cannot write the log file %s (%s)", path, exc)
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    return path
+
+
+def has_display() -> bool:
+    """False on Linux when neither X11, Wayland nor an explicit Qt platform is available."""
+    if not sys.platform.startswith("linux"):
+        return True
+    return any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging(args.verbose)
+    if args.command:
+        return run_command(args)
+    if not has_display():
+        print("audioscope: no display found (DISPLAY and WAYLAND_DISPLAY are unset). Run it in a "
+              "desktop session, or set QT_QPA_PLATFORM=offscreen for a headless window.",
+              file=sys.stderr)
+        return 2
+    from audioscope.gui.main_window import run_explorer  # Qt only when a window is wanted
+
+    return run_explorer(dataset=args.dataset)

@@ -1,0 +1,260 @@
+"""UrbanSound8K metadata: load, validate, and resolve each row to a file on disk.
+
+A dataset root holds ``metadata/UrbanSound8K.csv`` and ``audio/fold{N}/``. Each row resolves
+to ``audio/fold{N}/{slice_file_name}`` or to the same stem with another extension
+libsndfile reads (users convert the dataset to FLAC to save space). Missing files are
+normal: the row is kept and marked unavailable.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+CLASS_NAMES: tuple[str, ...] = (
+    "air_conditioner", "car_horn", "children_playing", "dog_bark", "drilling",
+    "engine_idling", "gun_shot", "jackhammer", "siren", "street_music",
+)
+FOLDS: tuple[int, ...] = tuple(range(1, 11))
+SALIENCE_NAMES = {1: "foreground", 2: "background"}
+REQUIRED_COLUMNS = ("slice_file_name", "fsID", "start", "end", "salience", "fold", "classID", "class")
+METADATA_PATH = Path("metadata") / "UrbanSound8K.csv"
+# Extensions tried, in order, after the name given in the CSV.
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".aiff", ".aif", ".mp3")
+
+
+class DatasetError(Exception):
+    """The dataset folder or its metadata cannot be used; the message says where and why."""
+
+
+@dataclass(eq=False)
+class Dataset:
+    """A loaded UrbanSound8K folder.
+
+    ``table`` has the CSV's columns (typed) plus ``duration`` (end − start, s),
+    ``salience_name``, ``path`` (absolute path of the resolved file, "" when missing)
+    and ``available``.
+    """
+
+    root: Path
+    table: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def csv_path(self) -> Path:
+        return self.root / METADATA_PATH
+
+    @property
+    def n_clips(self) -> int:
+        return len(self.table)
+
+    @property
+    def n_available(self) -> int:
+        return int(self.table["available"].sum())
+
+    def class_fold_counts(self, available_only: bool = False) -> pd.DataFrame:
+        """Clips per class (rows, in classID order) and fold (columns 1–10)."""
+        rows = self.table[self.table["available"]] if available_only else self.table
+        counts = pd.crosstab(rows["class"], rows["fold"])
+        return counts.reindex(index=list(CLASS_NAMES), columns=list(FOLDS), fill_value=0)
+
+    def row_for_file(self, path: str | Path) -> pd.Series | None:
+        """The metadata row whose resolved file is ``path``, if any."""
+        target = os.path.realpath(path)
+        available = self.table[self.table["available"]]
+        hits = available.index[available["path"].map(os.path.realpath) == target]
+        return self.table.loc[hits[0]] if len(hits) else None
+
+
+def find_dataset_root(path: str | Path) -> Path | None:
+    """The dataset root containing ``path`` (a file under audio/foldN/), if there is one."""
+    for parent in Path(path).resolve().parents:
+        if (parent / METADATA_PATH).is_file():
+            return parent
+    return None
+
+
+def load_dataset(root: str | Path) -> Dataset:
+    """Load and validate the metadata under ``root`` and resolve every row to a file."""
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        raise DatasetError(f"{root}: not a folder")
+    csv_path = root / METADATA_PATH
+    if not csv_path.is_file():
+        raise DatasetError(f"{csv_path}: not found — an UrbanSound8K folder contains "
+                           f"{METADATA_PATH.as_posix()} and audio/fold1 … audio/fold10")
+    table = _validated(_read_csv(csv_path), csv_path)
+    dataset = Dataset(root=root.resolve(), table=table)
+    _resolve_files(dataset)
+    return dataset
+
+
+def _read_csv(csv_path: Path) -> pd.DataFrame:
+    try:
+        raw = csv_path.read_bytes()
+    except OSError as exc:
+        raise DatasetError(f"{csv_path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise DatasetError(f"{csv_path}: line {line}: not UTF-8 text "
+                           f"(byte 0x{raw[exc.start]:02x} at offset {exc.start})") from None
+    if not raw.strip():
+        raise DatasetError(f"{csv_path}: the file is empty")
+    try:
+        # header=None: the header line fixes the field count, so longer rows are errors
+        frame = pd.read_csv(csv_path, header=None, dtype=str, keep_default_na=False,
+                            encoding="utf-8", skipinitialspace=True, index_col=False)
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise DatasetError(f"{csv_path}: not a valid CSV table ({str(exc).strip()})") from None
+    frame.columns = [str(c).strip() for c in frame.iloc[0]]
+    frame = frame.iloc[1:].fillna("").reset_index(drop=True)
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise DatasetError(f"{csv_path}: missing column(s) {', '.join(repr(c) for c in missing)}"
+                           f" (the header has {', '.join(repr(c) for c in frame.columns)})")
+    if frame.empty:
+        raise DatasetError(f"{csv_path}: the table has a header but no rows")
+    return frame
+
+
+def _fail(csv_path: Path, bad: pd.Series, column: str, problem: str) -> None:
+    """Raise for the first flagged row; ``bad`` is a boolean mask over the table."""
+    positions = np.flatnonzero(bad.to_numpy())
+    if len(positions) == 0:
+        return
+    first = int(positions[0])
+    more = f" ({len(positions) - 1} more rows have this problem)" if len(positions) > 1 else ""
+    raise DatasetError(f"{csv_path}: row {first + 1} (line {first + 2}), column '{column}': "
+                       f"{problem}{more}")
+
+
+def _numbers(frame: pd.DataFrame, csv_path: Path, column: str, integer: bool) -> pd.Series:
+    text = frame[column].str.strip()
+    values = pd.to_numeric(text, errors="coerce")
+    bad = values.isna() | ~np.isfinite(values)
+    if integer:
+        bad |= values.ne(values.round())
+    if bad.any():
+        first = int(np.flatnonzero(bad.to_numpy())[0])
+        kind = "an integer" if integer else "a number"
+        _fail(csv_path, bad, column, f"{text.iloc[first]!r} is not {kind}")
+    return values.astype(np.int64) if integer else values.astype(np.float64)
+
+
+def _validated(frame: pd.DataFrame, csv_path: Path) -> pd.DataFrame:
+    names = frame["slice_file_name"].str.strip()
+    _fail(csv_path, names.eq(""), "slice_file_name", "the file name is empty")
+    dup = names.duplicated(keep="first")
+    if dup.any():
+        first = int(np.flatnonzero(dup.to_numpy())[0])
+        earlier = int(np.flatnonzero(names.eq(names.iloc[first]).to_numpy())[0])
+        _fail(csv_path, dup, "slice_file_name",
+              f"{names.iloc[first]!r} already appears in row {earlier + 1} (line {earlier + 2})")
+
+    fs_id = _numbers(frame, csv_path, "fsID", integer=True)
+    start = _numbers(frame, csv_path, "start", integer=False)
+    end = _numbers(frame, csv_path, "end", integer=False)
+    _fail(csv_path, start.lt(0), "start", "the start time is negative")
+    _fail(csv_path, end.lt(start), "end", "the end time is before the start time")
+    salience = _numbers(frame, csv_path, "salience", integer=True)
+    _fail(csv_path, ~salience.isin([1, 2]), "salience",
+          "salience must be 1 (foreground) or 2 (background)")
+    fold = _numbers(frame, csv_path, "fold", integer=True)
+    _fail(csv_path, ~fold.isin(FOLDS), "fold", "fold must be between 1 and 10")
+    class_id = _numbers(frame, csv_path, "classID", integer=True)
+    _fail(csv_path, ~class_id.isin(range(len(CLASS_NAMES))), "classID", "classID must be between 0 and 9")
+    classes = frame["class"].str.strip()
+    unknown = ~classes.isin(CLASS_NAMES)
+    if unknown.any():
+        first = int(np.flatnonzero(unknown.to_numpy())[0])
+        _fail(csv_path, unknown, "class", f"unknown class {classes.iloc[first]!r}; UrbanSound8K's "
+                                          f"classes are {', '.join(CLASS_NAMES)}")
+    expected = class_id.map(lambda i: CLASS_NAMES[i])
+    mismatch = expected.ne(classes)
+    if mismatch.any():
+        first = int(np.flatnonzero(mismatch.to_numpy())[0])
+        _fail(csv_path, mismatch, "class",
+              f"classID {class_id.iloc[first]} is {expected.iloc[first]!r} in UrbanSound8K, "
+              f"but this row says {classes.iloc[first]!r}")
+
+    return pd.DataFrame({
+        "slice_file_name": names,
+        "fsID": fs_id,
+        "start": start,
+        "end": end,
+        "salience": salience.astype(np.int8),
+        "fold": fold.astype(np.int8),
+        "classID": class_id.astype(np.int8),
+        "class": pd.Categorical(classes, categories=CLASS_NAMES),
+        "duration": end - start,
+        "salience_name": salience.map(SALIENCE_NAMES),
+        "path": "",
+        "available": False,
+    }).reset_index(drop=True)
+
+
+def _candidates(name: str) -> list[str]:
+    stem, dot, _ = name.rpartition(".")
+    stem = stem if dot else name
+    return [name] + [stem + ext for ext in AUDIO_EXTENSIONS if stem + ext != name]
+
+
+def _is_plain_name(name: str) -> bool:
+    return (name not in (".", "..") and "/" not in name and "\\" not in name
+            and not os.path.isabs(name))
+
+
+def _resolve_files(dataset: Dataset) -> None:
+    """Fill ``path``/``available`` by listing each fold folder once."""
+    table, root = dataset.table, dataset.root
+    paths = np.full(len(table), "", dtype=object)
+    names = table["slice_file_name"].to_numpy()
+    escaping = [i for i, n in enumerate(names) if not _is_plain_name(n)]
+    if escaping:
+        dataset.notes.append(
+            f"{len(escaping)} row(s) name a file outside their fold folder and were not opened "
+            f"(first: row {escaping[0] + 1}, {names[escaping[0]]!r})")
+    missing_folds: dict[int, int] = {}
+    for fold, rows in table.groupby("fold", observed=True).groups.items():
+        folder = root / "audio" / f"fold{fold}"
+        try:
+            entries = {e.name: e for e in os.scandir(folder)}
+        except FileNotFoundError:
+            missing_folds[int(fold)] = len(rows)
+            continue
+        except OSError as exc:
+            dataset.notes.append(f"{folder}: cannot be listed ({exc.strerror or exc}) — "
+                                 f"{len(rows)} clips of fold {fold} are unavailable")
+            continue
+        for i in rows:
+            if not _is_plain_name(names[i]):
+                continue
+            for candidate in _candidates(names[i]):
+                entry = entries.get(candidate)
+                if entry is not None and _is_inside_file(entry, root):
+                    paths[i] = entry.path
+                    break
+    if missing_folds:
+        folds = ", ".join(str(f) for f in sorted(missing_folds))
+        dataset.notes.append(f"{root / 'audio'}: no folder for fold(s) {folds} — their "
+                             f"{sum(missing_folds.values())} clips are unavailable")
+    table["path"] = paths
+    table["available"] = paths != ""
+
+
+def _is_inside_file(entry: os.DirEntry, root: Path) -> bool:
+    """A regular file, and — if it is a symlink — one that stays inside the dataset root."""
+    try:
+        if not entry.is_file():
+            return False
+        if entry.is_symlink():
+            return Path(os.path.realpath(entry.path)).is_relative_to(root)
+        return True
+    except OSError:
+        return False

@@ -1,0 +1,1 @@
+"""Qt widgets of audioscope: thin adapters over audioscope.core objects."""

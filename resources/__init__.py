@@ -1,0 +1,1 @@
+"""Data files shipped with audioscope (model bundle, icons); installed as ``audioscope.resources``."""

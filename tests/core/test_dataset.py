@@ -1,0 +1,145 @@
+"""core.dataset on the real metadata, on converted copies, and on every kind of defect."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from audioscope.core.dataset import CLASS_NAMES, DatasetError, find_dataset_root, load_dataset
+
+HEADER = "slice_file_name,fsID,start,end,salience,fold,classID,class"
+GOOD_ROWS = ["100032-3-0-0.wav,100032,0.0,0.317551,1,5,3,dog_bark",
+             "100263-2-0-117.wav,100263,58.5,62.5,1,5,2,children_playing",
+             "102305-6-0-0.wav,102305,0.0,2.6,2,1,6,gun_shot"]
+
+
+def test_full_metadata_with_44_files_loads(originals_root):
+    ds = load_dataset(originals_root)
+    assert ds.n_clips == 8732 and ds.n_available == 44
+    table = ds.table
+    assert list(table["class"].cat.categories) == list(CLASS_NAMES)
+    assert set(table["fold"]) == set(range(1, 11))
+    assert (table["duration"] == table["end"] - table["start"]).all()
+    assert set(table["salience_name"]) == {"foreground", "background"}
+    for path in table.loc[table["available"], "path"]:
+        assert Path(path).is_file() and Path(path).is_relative_to(originals_root.resolve())
+    assert (table.loc[~table["available"], "path"] == "").all()
+    counts = ds.class_fold_counts()
+    assert counts.shape == (10, 10) and counts.to_numpy().sum() == 8732
+    assert ds.class_fold_counts(available_only=True).to_numpy().sum() == 44
+    assert counts.loc["siren", 2] == (table[(table["class"] == "siren") & (table["fold"] == 2)]).shape[0]
+    assert any("fold(s) 3, 4, 6, 8, 9, 10" in note for note in ds.notes)
+
+
+def test_flac_copy_resolves_wav_names_to_flac_files(flac_root):
+    ds = load_dataset(flac_root)
+    available = ds.table[ds.table["available"]]
+    assert len(available) == 1761
+    assert set(available["fold"]) == {1, 2}
+    assert all(p.endswith(".flac") for p in available["path"])
+    assert all(Path(p).stem == Path(n).stem for p, n in zip(available["path"], available["slice_file_name"]))
+
+
+def test_row_for_file_and_find_root(originals_root):
+    path = originals_root / "audio" / "fold5" / "100032-3-0-0.wav"
+    assert find_dataset_root(path) == originals_root.resolve()
+    row = load_dataset(originals_root).row_for_file(path)
+    assert row["classID"] == 3 and row["fold"] == 5 and row["salience_name"] == "foreground"
+    assert find_dataset_root(Path("/")) is None
+
+
+def make_dataset(root: Path, rows: list[str], header: str = HEADER, raw: bytes | None = None) -> Path:
+    (root / "metadata").mkdir(parents=True)
+    csv = root / "metadata" / "UrbanSound8K.csv"
+    if raw is not None:
+        csv.write_bytes(raw)
+    else:
+        csv.write_text("\n".join([header, *rows]) + "\n")
+    return csv
+
+
+@pytest.mark.parametrize("rows,header,expected", [
+    (GOOD_ROWS, HEADER.replace(",fold,", ",folds,"), ["missing column(s) 'fold'"]),
+    ([GOOD_ROWS[0], GOOD_ROWS[1].replace(",100263,", ",abc,")], HEADER,
+     ["row 2 (line 3), column 'fsID'", "'abc' is not an integer"]),
+    ([GOOD_ROWS[0], GOOD_ROWS[1].replace(",58.5,", ",soon,")], HEADER,
+     ["row 2 (line 3), column 'start'", "not a number"]),
+    ([GOOD_ROWS[0], GOOD_ROWS[1].replace(",62.5,", ",50.0,")], HEADER,
+     ["row 2 (line 3), column 'end'", "before the start"]),
+    ([GOOD_ROWS[0], GOOD_ROWS[1].replace(",1,5,2,", ",3,5,2,")], HEADER,
+     ["row 2 (line 3), column 'salience'", "1 (foreground) or 2 (background)"]),
+    ([GOOD_ROWS[0], GOOD_ROWS[1].replace(",1,5,2,", ",1,11,2,")], HEADER,
+     ["row 2 (line 3), column 'fold'", "between 1 and 10"]),
+    ([GOOD_ROWS[0], GOOD_ROWS[1].replace(",1,5,2,", ",1,5,12,")], HEADER,
+     ["row 2 (line 3), column 'classID'", "between 0 and 9"]),
+    ([GOOD_ROWS[0], GOOD_ROWS[1].replace("children_playing", "kids")], HEADER,
+     ["row 2 (line 3), column 'class'", "unknown class 'kids'"]),
+    ([GOOD_ROWS[0], GOOD_ROWS[1].replace("children_playing", "siren")], HEADER,
+     ["row 2 (line 3), column 'class'", "classID 2 is 'children_playing'", "says 'siren'"]),
+    ([*GOOD_ROWS, GOOD_ROWS[0]], HEADER,
+     ["row 4 (line 5), column 'slice_file_name'", "already appears in row 1 (line 2)"]),
+    ([GOOD_ROWS[0], "," + GOOD_ROWS[1].split(",", 1)[1]], HEADER,
+     ["row 2 (line 3), column 'slice_file_name'", "empty"]),
+    ([], HEADER, ["a header but no rows"]),
+    ([GOOD_ROWS[0] + ",extra,fields"], HEADER, ["not a valid CSV table", "line 2"]),
+    ([GOOD_ROWS[0].rsplit(",", 2)[0]], HEADER, ["row 1 (line 2), column 'classID'", "'' is not an integer"]),
+])
+def test_each_metadata_defect_has_its_own_message(tmp_path, rows, header, expected):
+    csv = make_dataset(tmp_path, rows, header)
+    with pytest.raises(DatasetError) as info:
+        load_dataset(tmp_path)
+    message = str(info.value)
+    assert message.startswith(str(csv)), message
+    for part in expected:
+        assert part in message, message
+
+
+def test_more_rows_with_the_same_problem_are_counted(tmp_path):
+    rows = [r.replace(",5,", ",0,") for r in GOOD_ROWS[:2]]
+    make_dataset(tmp_path, rows)
+    with pytest.raises(DatasetError, match=r"row 1 \(line 2\), column 'fold'.*\(1 more rows"):
+        load_dataset(tmp_path)
+
+
+def test_non_utf8_bytes_name_the_line(tmp_path):
+    raw = ("\n".join([HEADER, *GOOD_ROWS]) + "\n").encode().replace(b"gun_shot", b"gun_sh\xf6t")
+    make_dataset(tmp_path, [], raw=raw)
+    with pytest.raises(DatasetError, match=r"line 4: not UTF-8 text \(byte 0xf6"):
+        load_dataset(tmp_path)
+
+
+def test_empty_csv_missing_csv_and_not_a_folder(tmp_path):
+    make_dataset(tmp_path / "a", [], raw=b"")
+    with pytest.raises(DatasetError, match="is empty"):
+        load_dataset(tmp_path / "a")
+    (tmp_path / "b").mkdir()
+    with pytest.raises(DatasetError, match=r"UrbanSound8K\.csv: not found"):
+        load_dataset(tmp_path / "b")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(DatasetError, match="not a folder"):
+        load_dataset(tmp_path / "file")
+
+
+def test_resolution_by_stem_missing_files_and_escaping_names(tmp_path, originals_root):
+    outside = tmp_path / "outside.wav"
+    shutil.copy(originals_root / "audio/fold5/100032-3-0-0.wav", outside)
+    root = tmp_path / "ds"
+    make_dataset(root, [
+        "100032-3-0-0.wav,100032,0.0,0.317551,1,5,3,dog_bark",          # present as .ogg
+        "100263-2-0-117.wav,100263,58.5,62.5,1,5,2,children_playing",   # missing
+        "../../outside.wav,1,0.0,1.0,1,5,3,dog_bark",                     # escapes
+        "link.wav,2,0.0,1.0,1,5,3,dog_bark",                              # symlink to outside
+        "102305-6-0-0.wav,102305,0.0,2.6,2,1,6,gun_shot",                 # fold folder missing
+    ])
+    fold5 = root / "audio" / "fold5"
+    fold5.mkdir(parents=True)
+    (fold5 / "100032-3-0-0.ogg").write_bytes(b"stand-in")
+    (fold5 / "link.wav").symlink_to(outside)
+    ds = load_dataset(root)
+    assert ds.table["available"].tolist() == [True, False, False, False, False]
+    assert ds.table.loc[0, "path"] == str(fold5 / "100032-3-0-0.ogg")
+    assert any("outside their fold folder" in n and "row 3" in n for n in ds.notes)
+    assert any("fold(s) 1" in n for n in ds.notes)
