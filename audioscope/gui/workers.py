@@ -1,0 +1,115 @@
+"""Background work: run a function in QThreadPool, deliver only the newest result.
+
+A ``Worker`` (a QRunnable, not a QObject) reports through a ``WorkerSignals`` object that
+lives on the GUI thread. ``LatestOnly`` owns one such object (as its Qt child) for all its
+jobs, so it outlives every job and is deleted on the GUI thread, never by a pool thread.
+Its receivers are slots of a QObject on the GUI thread, so the signals crossing from a pool
+thread are queued and callbacks always run on the GUI thread. A worker never touches a widget.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+
+class WorkerSignals(QObject):
+    """``finished(token, result)`` or ``failed(token, exception)``, exactly one per run."""
+
+    finished = Signal(object, object)
+    failed = Signal(object, object)
+
+
+class Worker(QRunnable):
+    """Runs ``fn(*args)`` on a pool thread and reports through ``signals``.
+
+    Create it on the GUI thread. Without a ``signals`` argument it makes its own
+    ``WorkerSignals``; keep a reference to ``worker.signals`` until the result arrives. The
+    pool deletes the runnable after ``run`` (autoDelete), so never use it after ``start``.
+    """
+
+    def __init__(self, fn: Callable[..., Any], *args: Any, token: object = None,
+                 signals: WorkerSignals | None = None) -> None:
+        super().__init__()
+        self.fn, self.args, self.token = fn, args, token
+        self.signals = signals if signals is not None else WorkerSignals()
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            result = self.fn(*self.args)
+        except Exception as exc:  # reported, never raised into the pool thread
+            self._report(self.signals.failed, exc)
+        else:
+            self._report(self.signals.finished, result)
+
+    def _report(self, signal, value: object) -> None:
+        try:
+            signal.emit(self.token, value)
+        except RuntimeError:  # the signals object was deleted: nobody is waiting any more
+            log.debug("result of job %r discarded: its receiver is gone", self.token)
+
+
+ResultCallback = Callable[[Any], None]
+ErrorCallback = Callable[[Exception], None]
+
+
+class LatestOnly(QObject):
+    """Submits jobs for one consumer; only the most recent job's outcome is delivered.
+
+    Every ``submit`` (and ``cancel``) starts a new generation; results and errors from
+    older generations are dropped when they arrive.
+    """
+
+    def __init__(self, parent: QObject | None = None, pool: QThreadPool | None = None) -> None:
+        super().__init__(parent)
+        self._pool = pool if pool is not None else QThreadPool.globalInstance()
+        self._generation = 0
+        self._signals = WorkerSignals(self)  # shared by all jobs; a child, so it dies with us
+        self._signals.finished.connect(self._on_finished)
+        self._signals.failed.connect(self._on_failed)
+        self._pending: dict[int, tuple[ResultCallback, ErrorCallback | None]] = {}
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    @property
+    def is_busy(self) -> bool:
+        """True while the latest job has not reported yet."""
+        return self._generation in self._pending
+
+    def submit(self, fn: Callable[..., Any], *args: Any, on_result: ResultCallback,
+               on_error: ErrorCallback | None = None) -> int:
+        """Run ``fn(*args)`` in the pool; return the job's generation number."""
+        self._generation += 1
+        self._pending[self._generation] = (on_result, on_error)
+        self._pool.start(Worker(fn, *args, token=self._generation, signals=self._signals))
+        return self._generation
+
+    def cancel(self) -> None:
+        """Drop whatever is in flight (the jobs still run to completion)."""
+        self._generation += 1
+
+    @Slot(object, object)
+    def _on_finished(self, generation: int, result: object) -> None:
+        entry = self._pending.pop(generation, None)
+        if entry is None or generation != self._generation:
+            return
+        entry[0](result)
+
+    @Slot(object, object)
+    def _on_failed(self, generation: int, error: Exception) -> None:
+        entry = self._pending.pop(generation, None)
+        if entry is None or generation != self._generation:
+            return
+        on_error = entry[1]
+        if on_error is None:
+            log.error("background job failed: %s", error, exc_info=error)
+        else:
+            on_error(error)
