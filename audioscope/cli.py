@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
                            "a file lies in, if any)")
     info.add_argument("--json", action="store_true", help="print one JSON array instead of text")
     info.set_defaults(handler=run_info)
+    add_model_commands(commands)
     return parser
 
 
@@ -120,3 +121,135 @@ def _print_info(entry: dict) -> None:
 def run_command(args: argparse.Namespace) -> int:
     handler: Callable[[argparse.Namespace], int] = args.handler
     return handler(args)
+
+
+def add_model_commands(commands) -> None:
+    """``train`` and ``predict``."""
+    train = commands.add_parser(
+        "train", help="train and cross-validate the classifier on a dataset",
+        description="Extract features of every available clip, evaluate by leave-one-fold-out "
+                    "cross-validation over the folds present, and write a model bundle.")
+    train.add_argument("--dataset", metavar="PATH", type=Path, required=True, dest="train_dataset",
+                       help="UrbanSound8K folder to train on")
+    train.add_argument("--out", metavar="DIR", type=Path, default=Path("audioscope-model"),
+                       help="folder for the model bundle and reports (default: ./audioscope-model)")
+    train.add_argument("--jobs", metavar="N", type=int, default=-1,
+                       help="parallel feature extraction processes (default: all cores)")
+    train.add_argument("--compare-baseline", action="store_true",
+                       help="also cross-validate the tutorial's recipe (mean of 40 MFCCs, MLP 256-256)")
+    train.set_defaults(handler=run_train)
+
+    predict = commands.add_parser(
+        "predict", help="predict the class of audio files with the bundled model",
+        description="Predict the UrbanSound8K class of each file. A file inside an UrbanSound8K "
+                    "folder is predicted by the model that never saw its fold.")
+    predict.add_argument("files", nargs="+", metavar="FILE", type=Path)
+    predict.add_argument("--json", action="store_true",
+                         help="print exactly one JSON array, one object per file")
+    predict.add_argument("--top", metavar="K", type=int, default=3,
+                         help="classes listed per file in the table (default 3)")
+    predict.add_argument("--model", metavar="DIR", type=Path,
+                         help="a model bundle made by `audioscope train` (needs --trust-model)")
+    predict.add_argument("--trust-model", action="store_true",
+                         help="allow loading --model: model files are pickles and run code")
+    predict.set_defaults(handler=run_predict)
+
+
+def _progress_printer(label: str) -> Callable[[int, int], None]:
+    interactive = sys.stderr.isatty()
+    state = {"last": -1}
+
+    def show(done: int, total: int) -> None:
+        percent = 100 * done // max(total, 1)
+        if interactive:
+            bar = "#" * (percent // 4)
+            print(f"\r{label} [{bar:<25}] {done}/{total}", end="" if done < total else "\n",
+                  file=sys.stderr, flush=True)
+        elif percent // 10 != state["last"] // 10 or done == total:
+            print(f"{label}: {done}/{total} ({percent} %)", file=sys.stderr, flush=True)
+        state["last"] = percent
+
+    return show
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from audioscope.core.cache import FeatureCache
+    from audioscope.core.dataset import DatasetError, load_dataset
+    from audioscope.core.training import train
+    from audioscope.core.training_report import baseline_row, format_report
+
+    try:
+        dataset = load_dataset(args.train_dataset)
+    except DatasetError as exc:
+        print(f"audioscope: {exc}", file=sys.stderr)
+        return 1
+    out = args.out.resolve()
+    if out.is_relative_to(dataset.root):
+        print(f"audioscope: {out}: refusing to write inside the dataset folder; choose another --out",
+              file=sys.stderr)
+        return 2
+    print(f"{dataset.root}: {dataset.n_available} of {dataset.n_clips} clips available", file=sys.stderr)
+    try:
+        result = train(dataset, out, jobs=args.jobs, cache=FeatureCache(),
+                       progress=_progress_printer("extracting features"))
+    except ValueError as exc:
+        print(f"audioscope: {exc}", file=sys.stderr)
+        return 1
+    baseline = baseline_row(result.clips) if args.compare_baseline else None
+    report = format_report(result, baseline)
+    print(report)
+    (out / "report.txt").write_text(report + "\n", encoding="utf-8")
+    print(f"model bundle and report written to {out}", file=sys.stderr)
+    return 0
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    import warnings
+
+    from audioscope.core.audio import AudioLoadError
+    from audioscope.core.cache import FeatureCache
+    from audioscope.core.classifier import ModelLoadError, load_bundle
+    from audioscope.core.dataset import DatasetError, find_dataset_root, load_dataset
+
+    if args.top < 1:
+        print("audioscope predict: --top must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            bundle = load_bundle(args.model, trust=args.trust_model)
+        for w in caught:
+            print(f"audioscope: warning: {w.message}", file=sys.stderr)
+    except ModelLoadError as exc:
+        print(f"audioscope: {exc}", file=sys.stderr)
+        return 2
+    cache, datasets, results, failed = FeatureCache(), {}, [], False
+    for file in args.files:
+        fold = None
+        root = find_dataset_root(file) if file.is_file() else None
+        if root is not None:
+            if root not in datasets:
+                try:
+                    datasets[root] = load_dataset(root)
+                except DatasetError:
+                    datasets[root] = None
+            row = datasets[root].row_for_file(file) if datasets[root] is not None else None
+            fold = int(row["fold"]) if row is not None else None
+        try:
+            prediction = bundle.predict_file(file, fold=fold, cache=cache)
+        except AudioLoadError as exc:
+            failed = True
+            results.append(({"file": str(file), "error": exc.reason}, None))
+            continue
+        results.append(({"file": str(file), "predicted": prediction.predicted,
+                         "probabilities": prediction.probabilities}, prediction))
+    if args.json:
+        print(json.dumps([entry for entry, _ in results], indent=2))
+    else:
+        for entry, prediction in results:
+            if prediction is None:
+                print(f"{entry['file']}: error: {entry['error']}", file=sys.stderr)
+                continue
+            ranked = ", ".join(f"{name} {p:.0%}" for name, p in prediction.ranked()[:args.top])
+            print(f"{entry['file']}\n  {prediction.predicted}  ({ranked}; {prediction.describe_model()})")
+    return 1 if failed else 0

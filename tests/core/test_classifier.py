@@ -1,0 +1,111 @@
+"""The bundled model: safe loading, its card, per-fold routing, and real original-format clips."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+from audioscope.core.analysis import analyse_file
+from audioscope.core.classifier import (ModelLoadError, ModelVersionWarning, UntrustedModelError,
+                                        bundled_model_dir, load_bundle)
+from audioscope.core.dataset import CLASS_NAMES, load_dataset
+from audioscope.core.recipe import clip_vector
+
+
+@pytest.fixture(scope="module")
+def bundle():
+    return load_bundle()
+
+
+def test_bundle_loads_in_a_fresh_process_and_matches_its_card():
+    code = ("import json, warnings; warnings.simplefilter('error')\n"
+            "from audioscope.core.classifier import load_bundle\n"
+            "b = load_bundle()\n"
+            "print(json.dumps({'models': sorted(b.models), 'card': sorted(b.card['models']),"
+            " 'classes': [m.classes_.tolist() for m in b.models.values()]}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["models"] == data["card"] and "final" in data["models"]
+    assert all(classes == list(range(10)) for classes in data["classes"])
+
+
+def test_card_describes_the_bundle(bundle):
+    card = bundle.card
+    assert card["classes"] == list(CLASS_NAMES)
+    assert card["training_data"]["folds"] == [1, 2]
+    assert card["cross_validation"]["mean_accuracy"] >= 0.55
+    assert "CC BY-NC 3.0" in card["data_licence"]
+    total = sum(f.stat().st_size for f in bundled_model_dir().iterdir())
+    assert total < 25 * 2**20
+
+
+def test_a_clip_of_a_held_out_fold_is_predicted_by_that_folds_model(bundle, flac_root):
+    ds = load_dataset(flac_root)
+    row = ds.table[ds.table["available"] & (ds.table["fold"] == 1)].iloc[0]
+    prediction = bundle.predict_file(row["path"], fold=1)
+    assert prediction.model == "without_fold_1"
+    analysis = analyse_file(row["path"], bundle.feature_params)
+    direct = bundle.models["without_fold_1"].predict_proba(
+        clip_vector(analysis.features, analysis.clip.signal).reshape(1, -1))[0]
+    np.testing.assert_allclose([prediction.probabilities[c] for c in CLASS_NAMES], direct)
+    assert bundle.model_key(7) == "final" and bundle.model_key(None) == "final"
+
+
+def test_original_format_clips_are_predicted_about_as_well_as_cross_validation_says(bundle, originals_root):
+    # The 44 originals (44.1/48/11 kHz, stereo, 8/24-bit) go through the same loading path as
+    # users' files. Folds 1-2 use the model that never saw them, folds 5 and 7 the final model.
+    ds = load_dataset(originals_root)
+    rows = ds.table[ds.table["available"]]
+    hits = [bundle.predict_file(r["path"], fold=int(r["fold"])).predicted == r["class"]
+            for _, r in rows.iterrows()]
+    accuracy = float(np.mean(hits))
+    expected = bundle.card["cross_validation"]["mean_accuracy"]
+    # 44 clips: a binomial standard error of about 0.075 around the CV accuracy
+    assert accuracy >= expected - 0.2, f"{accuracy:.2f} on the originals vs {expected:.2f} in CV"
+
+
+def test_a_model_from_elsewhere_needs_the_trust_flag(tmp_path):
+    copy = tmp_path / "model"
+    shutil.copytree(bundled_model_dir(), copy)
+    with pytest.raises(UntrustedModelError, match="pickles and run code"):
+        load_bundle(copy)
+    assert "final" in load_bundle(copy, trust=True).models
+
+
+def test_damaged_or_foreign_bundles_give_clear_errors(tmp_path):
+    copy = tmp_path / "model"
+    shutil.copytree(bundled_model_dir(), copy)
+    (copy / "without_fold_1.joblib").write_bytes(b"garbage")
+    with pytest.raises(ModelLoadError, match="do not match the model card"):
+        load_bundle(copy, trust=True)
+    with pytest.raises(ModelLoadError, match="not found — not a model bundle"):
+        load_bundle(tmp_path, trust=True)
+
+
+def test_another_scikit_learn_version_warns_or_fails_clearly(tmp_path):
+    import hashlib
+
+    copy = tmp_path / "model"
+    shutil.copytree(bundled_model_dir(), copy)
+    card = json.loads((copy / "model_card.json").read_text())
+    card["versions"]["scikit-learn"] = "0.24.2"
+    (copy / "model_card.json").write_text(json.dumps(card))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_bundle(copy, trust=True)
+    assert any(issubclass(w.category, ModelVersionWarning) and "0.24.2" in str(w.message) for w in caught)
+    # a file that matches the card but cannot be unpickled: a clear error naming the version
+    (copy / "final.joblib").write_bytes(b"\x80\x04not a pickle")
+    card["models"]["final"]["sha256"] = hashlib.sha256(b"\x80\x04not a pickle").hexdigest()
+    (copy / "model_card.json").write_text(json.dumps(card))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ModelLoadError, match="made with scikit-learn 0.24.2"):
+            load_bundle(copy, trust=True)
