@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,6 +134,19 @@ def load_bundle(directory: str | Path | None = None, trust: bool = False) -> Mod
     _warn_on_version_change(card, card_path)
     models = {key: _load_model(directory, key, entry, card) for key, entry in card["models"].items()}
     return ModelBundle(directory, card, models)
+
+
+_shared_lock = threading.Lock()
+_shared: ModelBundle | None = None
+
+
+def shared_bundle() -> ModelBundle:
+    """The bundled model, loaded once per process (thread-safe; call it from a worker)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = load_bundle()
+        return _shared
 
 
 def _check_card(card: dict, card_path: Path) -> None:

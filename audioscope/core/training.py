@@ -11,6 +11,7 @@ import json
 import logging
 import platform
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -112,8 +113,16 @@ class CrossValidation:
                 "confusion_matrix": self.confusion.tolist(), "per_class": self.report}
 
 
+def _fit(model, X: np.ndarray, y: np.ndarray):
+    """Fit quietly: SVC(probability=True) warns of its deprecation on every fit (see recipe)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*`probability` parameter was deprecated",
+                                category=FutureWarning)
+        return model.fit(X, y)
+
+
 def leave_one_fold_out(X: np.ndarray, y: np.ndarray, folds: np.ndarray,
-                       make: Callable[[], object] = make_model) -> CrossValidation:
+                       make: Callable[[int], object] = make_model) -> CrossValidation:
     """Train on all folds but one, test on that one, for each fold present (needs ≥ 2)."""
     from sklearn.metrics import classification_report, confusion_matrix, f1_score
 
@@ -124,7 +133,7 @@ def leave_one_fold_out(X: np.ndarray, y: np.ndarray, folds: np.ndarray,
     accuracy, macro_f1, counts = {}, {}, {}
     for fold in present:
         test = folds == fold
-        model = make().fit(X[~test], y[~test])
+        model = _fit(make(int((~test).sum())), X[~test], y[~test])
         proba[np.ix_(test, np.asarray(model.classes_, dtype=int))] = model.predict_proba(X[test])
         predicted = proba[test].argmax(axis=1)
         accuracy[fold] = float(np.mean(predicted == y[test]))
@@ -146,7 +155,7 @@ def baseline_vectors(paths: list[str]) -> np.ndarray:
     return np.array([analyse_file(p).features.mfcc.mean(axis=1) for p in paths])
 
 
-def make_baseline_model():
+def make_baseline_model(_n_samples: int | None = None):
     """The tutorial's dense network: two hidden layers of 256 units."""
     from sklearn.neural_network import MLPClassifier
     from sklearn.pipeline import make_pipeline
@@ -180,9 +189,10 @@ def train(dataset: Dataset, out_dir: Path, jobs: int = -1, cache: FeatureCache |
     cv = leave_one_fold_out(X, y, folds)
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    models = {"final": make_model().fit(X, y)}
+    models = {"final": _fit(make_model(len(y)), X, y)}
     for fold in cv.folds:
-        models[model_key_for_fold(fold)] = make_model().fit(X[folds != fold], y[folds != fold])
+        train_rows = folds != fold
+        models[model_key_for_fold(fold)] = _fit(make_model(int(train_rows.sum())), X[train_rows], y[train_rows])
     entries = {}
     for key, model in models.items():
         path = out_dir / f"{key}.joblib"

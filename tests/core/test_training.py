@@ -61,7 +61,7 @@ def test_cross_validation_never_tests_on_a_training_fold(small_dataset):
     X = rng.normal(size=(80, 5))
     y = small_dataset.table["classID"].to_numpy(int)
     folds = small_dataset.table["fold"].to_numpy(int)
-    cv = leave_one_fold_out(X, y, folds, lambda: KNeighborsClassifier(1))
+    cv = leave_one_fold_out(X, y, folds, lambda _n: KNeighborsClassifier(1))
     assert cv.mean_accuracy < 0.5
     assert cv.n_clips == {1: 40, 2: 40}
     with pytest.raises(ValueError, match="at least two folds"):
