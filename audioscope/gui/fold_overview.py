@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFontMetrics
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
@@ -46,7 +46,7 @@ class FoldOverview(QWidget):
         metrics = QFontMetrics(self.table.font())
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        header.setMinimumSectionSize(metrics.horizontalAdvance("8888 on disk") + 14)
+        header.setMinimumSectionSize(metrics.horizontalAdvance("8 on disk") + 6)
         rows = self.table.verticalHeader()
         rows.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         rows.setMinimumSectionSize(2 * metrics.lineSpacing() + 10)  # two lines with some air
@@ -104,19 +104,6 @@ class FoldOverview(QWidget):
         self._set_total(len(CLASS_NAMES), len(FOLDS), counts.sum(), on_disk.sum(), (None, None),
                         "the whole dataset")
         self.table.setCurrentCell(-1, -1)  # no cell looks picked until the user clicks one
-
-    def sizeHint(self) -> QSize:
-        """Big enough to show every cell without scrolling or eliding."""
-        table = self.table
-        rows = sum(max(table.sizeHintForRow(r), table.verticalHeader().sectionSizeHint(r),
-                       table.verticalHeader().minimumSectionSize())
-                   for r in range(table.rowCount()))
-        height = (table.horizontalHeader().sizeHint().height() + rows
-                  + 2 * table.frameWidth() + self.caption.sizeHint().height()
-                  + self.layout().spacing())
-        width = (table.verticalHeader().sizeHint().width() + 2 * table.frameWidth()
-                 + table.columnCount() * table.horizontalHeader().minimumSectionSize())
-        return QSize(width + 4, height + 4)  # a little slack so no scroll bar appears
 
     def _set_total(self, row: int, column: int, total, on_disk, cell, what: str) -> None:
         item = self._item(cell_text(int(total), int(on_disk)), cell)

@@ -1,4 +1,4 @@
-"""The explorer's main window: builds the pages and menus and wires signals."""
+"""The explorer's main window: builds the parts, menus and shortcuts, and wires their signals."""
 
 from __future__ import annotations
 
@@ -6,113 +6,276 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox,
-                               QPushButton, QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QIcon, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow,
+                               QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from audioscope import __version__
+from audioscope.core.cache import FeatureCache
+from audioscope.core.classifier import shared_bundle
 from audioscope.core.dataset import Dataset, DatasetError, load_dataset
 from audioscope.core.resources import resource_path
+from audioscope.gui.clip_browser import ClipBrowser
+from audioscope.gui.clip_pane import ClipPane, ClipRequest, Inspection
+from audioscope.gui.transport import Transport
+from audioscope.gui.view_settings import ViewSettings
+from audioscope.gui.workers import LatestOnly
 
 log = logging.getLogger(__name__)
-
-WELCOME_TEXT = """
-<h1>audioscope</h1>
-<p>An explorer for <b>UrbanSound8K</b>: 8732 labelled clips of urban sounds (up to 4 s each) in
-10 classes — air conditioner, car horn, children playing, dog bark, drilling, engine idling,
-gun shot, jackhammer, siren, street music — split into 10 predefined folds for
-cross-validation.</p>
-<p>Get the dataset from <a href="https://urbansounddataset.weebly.com/urbansound8k.html">
-urbansounddataset.weebly.com</a> (about 6 GB, licence CC BY-NC 3.0) and unpack it. Then open the
-folder that contains <code>metadata/UrbanSound8K.csv</code> and <code>audio/fold1</code> …
-<code>audio/fold10</code>. Converted copies (FLAC, OGG) and partial downloads work too.</p>
-"""
+AUDIO_FILTER = "Audio files (*.wav *.flac *.ogg *.oga *.aiff *.aif *.mp3);;All files (*)"
 
 
 class MainWindow(QMainWindow):
-    """Top-level window. Emits ``dataset_opened`` after a dataset loaded successfully."""
+    """Emits ``dataset_opened(Dataset)`` and ``dataset_failed(message)``."""
 
     dataset_opened = Signal(object)
+    dataset_failed = Signal(str)
 
-    def __init__(self) -> None:
+    def __init__(self, settings: QSettings | None = None, cache: FeatureCache | None = None) -> None:
         super().__init__()
+        self.settings = settings if settings is not None else QSettings()
+        self.cache = cache if cache is not None else FeatureCache()
         self.dataset: Dataset | None = None
         self.setWindowTitle("audioscope")
         self.setWindowIcon(QIcon(str(resource_path("icons", "audioscope.svg"))))
-        self.resize(1200, 800)
-        self._pages = QStackedWidget()
-        self._welcome = self._build_welcome()
-        self._summary = QLabel(alignment=Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self._summary.setWordWrap(True)
-        self._summary.setContentsMargins(24, 24, 24, 24)
-        self._pages.addWidget(self._welcome)
-        self._pages.addWidget(self._summary)
-        self.setCentralWidget(self._pages)
-        self._build_menus()
-        self.statusBar().showMessage("No dataset open")
+        self.setAcceptDrops(True)
+        self.resize(1440, 900)
 
-    def _build_welcome(self) -> QWidget:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(48, 32, 48, 32)
-        text = QLabel(WELCOME_TEXT, wordWrap=True, openExternalLinks=True)
-        text.setTextFormat(Qt.TextFormat.RichText)
-        text.setMaximumWidth(760)
-        button = QPushButton("Open dataset folder…")
-        button.clicked.connect(self.choose_dataset)
-        layout.addWidget(text)
-        layout.addWidget(button, alignment=Qt.AlignmentFlag.AlignLeft)
-        layout.addStretch(1)
-        return page
+        self.browser = ClipBrowser()
+        self.pinned = ClipPane("A — pinned")
+        self.current = ClipPane("B — current selection")
+        self.current.title.hide()
+        self.pinned.hide()
+        self.transport = Transport()
+        self.view_settings = ViewSettings(self.settings)
+        self._active = self.current           # the pane whose clip the transport plays
+        self._jobs = LatestOnly(self)         # dataset loading
+        self._build_layout()
+        self._build_menus()
+        self._connect()
+        self._apply_view_settings()
+        self.statusBar().showMessage("No dataset open — drop an audio file on the window to analyse it")
+        LatestOnly(self).submit(shared_bundle, on_result=lambda _b: None,  # warm up off the GUI thread
+                                on_error=lambda e: log.warning("bundled model unavailable: %s", e))
+
+    def _build_layout(self) -> None:
+        panes = QSplitter(Qt.Orientation.Horizontal)
+        panes.addWidget(self.pinned)
+        panes.addWidget(self.current)
+        self.right_tabs = QTabWidget()
+        self.right_tabs.addTab(panes, "Clip")
+        self.right_tabs.addTab(self.browser.overview, "Fold overview")
+        right = QWidget()
+        layout = QVBoxLayout(right)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.right_tabs, 1)
+        layout.addWidget(self.transport)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.browser)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+        split.setSizes([560, 880])
+        self.setCentralWidget(split)
+        self.settings_dock = QDockWidget("Analysis settings", self)
+        self.settings_dock.setWidget(self.view_settings)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.settings_dock)
+        self.settings_dock.hide()
+        self.dataset_label = QLabel()
+        self.statusBar().addPermanentWidget(self.dataset_label)
+
+    def _action(self, menu, text: str, slot, shortcut: str | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        open_dataset = QAction("Open &dataset folder…", self, shortcut=QKeySequence("Ctrl+D"))
-        open_dataset.triggered.connect(self.choose_dataset)
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(open_dataset)
+        self._action(file_menu, "Open &dataset folder…", self.choose_dataset, "Ctrl+D")
+        self._action(file_menu, "&Open files…", self.choose_files, "Ctrl+O")
         file_menu.addSeparator()
-        file_menu.addAction(quit_action)
+        self._action(file_menu, "&Quit", self.close, "Ctrl+Q")
+        view = self.menuBar().addMenu("&View")
+        self._action(view, "&Pin current clip as A (compare)", self.pin_current, "P")
+        self._action(view, "&Unpin A", self.unpin, "U")
+        self._action(view, "&Switch playback between A and B", self.switch_playback, "S")
+        view.addSeparator()
+        view.addAction(self.settings_dock.toggleViewAction())
+        playback = self.menuBar().addMenu("&Playback")
+        self._action(playback, "Play / pause (Space)", self.transport.toggle_play)
+        self._action(playback, "Stop", self.transport.stop)
         help_menu = self.menuBar().addMenu("&Help")
-        about = QAction("&About audioscope", self)
-        about.triggered.connect(self._show_about)
-        help_menu.addAction(about)
+        self._action(help_menu, "&About audioscope", self._show_about)
+        # Space plays even while the table has focus (where it would otherwise select)
+        space = QShortcut(QKeySequence(Qt.Key.Key_Space), self)
+        space.setContext(Qt.ShortcutContext.WindowShortcut)
+        space.activated.connect(self.transport.toggle_play)
 
+    def _connect(self) -> None:
+        self.browser.clip_selected.connect(self._on_clip_selected)
+        self.browser.missing_selected.connect(self._on_missing_selected)
+        self.browser.open_dataset_requested.connect(self.choose_dataset)
+        for pane in (self.pinned, self.current):
+            pane.inspected.connect(self._on_inspected)
+            pane.failed.connect(self._on_failed)
+            pane.views.time_clicked.connect(lambda t, p=pane: self._play_pane_from(p, t))
+        self.transport.position_changed.connect(lambda t: self._active.views.set_playhead(t))
+        self.view_settings.feature_params_changed.connect(self._on_feature_params_changed)
+        self.view_settings.colormap_changed.connect(self._apply_view_settings)
+        self.view_settings.db_range_changed.connect(self._apply_view_settings)
+
+    # -- dataset and files ----------------------------------------------------------------
     def choose_dataset(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open UrbanSound8K folder")
+        start = str(self.settings.value("last_dataset_parent", "", type=str) or Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "Open UrbanSound8K folder", start)
         if folder:
+            self.settings.setValue("last_dataset_parent", str(Path(folder).parent))
             self.open_dataset(Path(folder))
 
-    def open_dataset(self, root: Path) -> bool:
-        """Load ``root``; on failure show the reason and keep the current state."""
-        try:
-            dataset = load_dataset(root)
-        except DatasetError as exc:
-            log.warning("cannot open dataset: %s", exc)
-            QMessageBox.warning(self, "Cannot open dataset", str(exc))
-            return False
-        self.dataset = dataset
-        self._show_summary(dataset)
-        self.dataset_opened.emit(dataset)
-        return True
+    def open_dataset(self, root: Path) -> None:
+        """Load ``root`` in the background; on failure explain why and keep the current state."""
+        self.statusBar().showMessage(f"Opening {root}…")
+        self._jobs.submit(load_dataset, root, on_result=self._on_dataset_loaded,
+                          on_error=self._on_dataset_failed)
 
-    def _show_summary(self, dataset: Dataset) -> None:
-        notes = "".join(f"<li>{note}</li>" for note in dataset.notes)
-        self._summary.setText(
-            f"<h2>{dataset.root}</h2><p>{dataset.n_clips} clips in the metadata, "
-            f"{dataset.n_available} audio files found.</p>"
-            + (f"<ul>{notes}</ul>" if notes else ""))
-        self._pages.setCurrentWidget(self._summary)
-        self.setWindowTitle(f"audioscope — {dataset.root.name}")
-        self.statusBar().showMessage(f"{dataset.n_available} of {dataset.n_clips} clips available")
+    def _on_dataset_loaded(self, dataset: Dataset) -> None:
+        self.dataset = dataset
+        self.browser.set_dataset(dataset)
+        self.setWindowTitle(f"audioscope — {dataset.root}")
+        self.dataset_label.setText(f"{dataset.root.name}: {dataset.n_available} of "
+                                   f"{dataset.n_clips} clips on disk")
+        self.dataset_label.setToolTip("\n".join(dataset.notes) or str(dataset.root))
+        self.statusBar().showMessage(f"Opened {dataset.root}", 5000)
+        self.dataset_opened.emit(dataset)
+
+    def _on_dataset_failed(self, error: Exception) -> None:
+        message = str(error) if isinstance(error, DatasetError) else f"{type(error).__name__}: {error}"
+        log.warning("cannot open dataset: %s", message)
+        self.statusBar().showMessage("The dataset could not be opened", 5000)
+        self.dataset_failed.emit(message)
+        QMessageBox.warning(self, "Cannot open dataset", message)
+
+    def choose_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Open audio files", "", AUDIO_FILTER)
+        if files:
+            self.browser.add_files([Path(f) for f in files])
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.browser.add_files(paths)
+
+    # -- showing clips --------------------------------------------------------------------
+    def _on_clip_selected(self, request: ClipRequest) -> None:
+        self.right_tabs.setCurrentIndex(0)
+        self.statusBar().showMessage(f"Analysing {request.path.name}…")
+        self.current.show_clip(request, self.view_settings.feature_params(), self.cache)
+
+    def _on_missing_selected(self, request: ClipRequest) -> None:
+        self.right_tabs.setCurrentIndex(0)
+        self.current.show_missing(request)
+        self.statusBar().showMessage(f"{request.row['slice_file_name']}: the file is missing", 5000)
+        if self._active is self.current:
+            self.transport.set_clip(None)
+
+    def _on_inspected(self, inspection: Inspection) -> None:
+        pane = self.sender()
+        self.statusBar().showMessage(str(inspection.request.path), 5000)
+        if pane is self._active:
+            self.transport.set_clip(inspection.analysis.clip)
+        self._share_compare_scale()
+
+    def _on_failed(self, message: str) -> None:
+        self.statusBar().showMessage(message.splitlines()[0], 8000)
+        request = self.current.request
+        if request is not None and request.row is None:
+            self.browser.mark_file_failed(request.path, message)
+        if self.sender() is self._active:
+            self.transport.set_clip(None)
+
+    def _on_feature_params_changed(self, params) -> None:
+        for pane in (self.current, self.pinned):
+            if pane.request is not None and pane.inspection is not None:
+                pane.show_clip(pane.request, params, self.cache)
+
+    def _apply_view_settings(self, *_args) -> None:
+        for pane in (self.current, self.pinned):
+            pane.views.set_colormap(self.view_settings.colormap())
+            pane.views.set_db_range(self.view_settings.db_range())
+        self._share_compare_scale()
+
+    # -- compare and playback -------------------------------------------------------------
+    def pin_current(self) -> None:
+        """Show the current clip as A beside the next selections (B), on one scale and time axis."""
+        if self.current.inspection is None:
+            self.statusBar().showMessage("Select a clip first, then pin it", 5000)
+            return
+        self.pinned.show_inspection(self.current.inspection)
+        self.pinned.show()
+        self.current.title.show()
+        self.pinned.views.master.setXLink(self.current.views.master)
+        self._share_compare_scale()
+        self._set_active(self.current)
+
+    def unpin(self) -> None:
+        self.pinned.views.master.setXLink(None)
+        self.pinned.hide()
+        self.current.title.hide()
+        self._set_active(self.current)
+        self._share_compare_scale()
+
+    def switch_playback(self) -> None:
+        if self.pinned.isVisible():
+            self._set_active(self.pinned if self._active is self.current else self.current)
+
+    def _play_pane_from(self, pane: ClipPane, seconds: float) -> None:
+        if pane is not self._active:
+            self._set_active(pane)
+        self.transport.play_from(seconds)
+
+    def _set_active(self, pane: ClipPane) -> None:
+        if pane is self._active and self.transport.isEnabled():
+            self._mark_active()
+            return
+        self._active.views.set_playhead(0.0)
+        self._active = pane
+        inspection = pane.inspection
+        self.transport.set_clip(inspection.analysis.clip if inspection is not None else None)
+        self._mark_active()
+
+    def _mark_active(self) -> None:
+        for pane, name in ((self.pinned, "A — pinned"), (self.current, "B — current selection")):
+            playing = pane is self._active and self.pinned.isVisible()
+            pane.title.setText(f"<b>▶ {name} (plays; S switches)</b>" if playing else name)
+
+    def _share_compare_scale(self) -> None:
+        """Same dB colour scale on A and B while comparing; each its own otherwise."""
+        a, b = self.pinned.inspection, self.current.inspection
+        if self.pinned.isVisible() and a is not None and b is not None:
+            top = max(float(a.analysis.features.mel_db.max()), float(b.analysis.features.mel_db.max()))
+            for pane in (self.pinned, self.current):
+                pane.views.set_levels(top - self.view_settings.db_range(), top)
+        else:
+            for pane in (self.pinned, self.current):
+                pane.views.set_levels(None)
 
     def _show_about(self) -> None:
         QMessageBox.about(self, "About audioscope",
                           f"<b>audioscope {__version__}</b><p>An explorer for the UrbanSound8K "
                           "dataset.</p><p>UrbanSound8K: J. Salamon, C. Jacoby, J. P. Bello, "
                           "ACM Multimedia 2014; licence CC BY-NC 3.0.</p>")
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self.transport.shutdown()
+        super().closeEvent(event)
 
 
 def run_explorer(dataset: Path | None = None) -> int:

@@ -1,38 +1,146 @@
-"""The explorer window (offscreen): welcome page, opening a dataset, refusing a bad folder."""
+"""The explorer window end to end (offscreen): the journeys of docs/user-walkthrough."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+import shutil
+import time
 
+import numpy as np
+import pytest
+from PySide6.QtCore import QElapsedTimer, QMimeData, QPointF, QSettings, Qt, QTimer, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from audioscope.core.cache import FeatureCache
+from audioscope.core.clip_filter import ClipFilter
 from audioscope.gui.main_window import MainWindow
 
+WAIT_MS = 30_000
 
-def test_welcome_page_explains_the_dataset_and_offers_to_open_it(qtbot):
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    text = window._welcome.findChild(type(window._summary)).text()
-    assert "UrbanSound8K" in text and "CC BY-NC 3.0" in text
-    buttons = [b.text() for b in window.findChildren(QPushButton)]
-    assert "Open dataset folder…" in buttons
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings=settings, cache=FeatureCache(tmp_path / "cache"))
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+
+
+def open_dataset(qtbot, window, root):
+    with qtbot.waitSignal(window.dataset_opened, timeout=WAIT_MS):
+        window.open_dataset(root)
+
+
+def select(qtbot, window, proxy_row):
+    with qtbot.waitSignal(window.current.inspected, timeout=WAIT_MS) as got:
+        window.browser.select_row(proxy_row)
+    return got.args[0]
+
+
+def test_first_start_explains_the_dataset_and_offers_to_open_it(window):
+    assert window.browser.open_button.text() == "Open dataset folder…"
+    assert window.browser.open_button.isVisible()
+    assert "drop an audio file" in window.statusBar().currentMessage()
     assert not window.windowIcon().isNull()
 
 
-def test_opening_the_dataset_shows_its_counts(qtbot, originals_root):
-    window = MainWindow()
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(window.dataset_opened) as opened:
-        assert window.open_dataset(originals_root)
-    assert opened.args[0].n_clips == 8732
-    assert "8732 clips" in window._summary.text() and "44 audio files" in window._summary.text()
-    assert window.statusBar().currentMessage() == "44 of 8732 clips available"
+def test_open_filter_select_and_move_down(qtbot, window, flac_root):
+    open_dataset(qtbot, window, flac_root)
+    browser = window.browser
+    assert browser.proxy.rowCount() == 8732
+    assert window.dataset_label.text().endswith("1761 of 8732 clips on disk")
+    counts = browser.overview.counts
+    assert counts.loc["siren", 2] == 91
+
+    browser.filter_bar.set_filter(ClipFilter(classes={"siren"}, folds={2}), notify=True)
+    assert browser.proxy.rowCount() == 91
+    assert "91" in browser.filter_bar.count_label.text()
+
+    first = select(qtbot, window, 0)
+    assert first.request.row["class"] == "siren" and first.request.row["fold"] == 2
+    assert window.current.views.analysis is first.analysis
+    assert first.prediction is not None and first.prediction.model == "without_fold_2"
+    values = window.current.predictions.bar_values()
+    assert [v[0] for v in values][0] == first.prediction.predicted.replace("_", " ") or values
+
+    # Down in the table selects the next siren and everything follows
+    browser.table.setFocus()
+    with qtbot.waitSignal(window.current.inspected, timeout=WAIT_MS) as got:
+        qtbot.keyClick(browser.table, Qt.Key.Key_Down)
+    second = got.args[0]
+    assert second.request.row["class"] == "siren"
+    assert second.request.path != first.request.path
+    assert window.current.views.analysis is second.analysis
 
 
-def test_a_folder_that_is_not_a_dataset_is_explained_and_nothing_changes(qtbot, tmp_path, originals_root):
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.open_dataset(originals_root)
+def test_fold_overview_click_filters_the_table(qtbot, window, flac_root):
+    open_dataset(qtbot, window, flac_root)
+    window.browser.overview.cell_clicked.emit("jackhammer", 1)
+    assert window.browser.proxy.rowCount() == 120
+    assert window.browser.currentIndex() == 0
+
+
+def test_a_missing_file_says_so(qtbot, window, originals_root):
+    open_dataset(qtbot, window, originals_root)
+    window.browser.filter_bar.set_filter(ClipFilter(availability=False), notify=True)
+    window.browser.select_row(0)
+    qtbot.waitUntil(lambda: "File missing" in window.current.views.message.text(), timeout=WAIT_MS)
+    assert "no prediction" in window.current.predictions.verdict_text().lower()
+
+
+def drop(window, paths):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    event = QDropEvent(QPointF(100, 100), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+
+
+def test_dropped_files_are_shown_predicted_and_bad_ones_explained(qtbot, window, original_files, tmp_path):
+    good = tmp_path / "street.wav"
+    shutil.copy(original_files[-1], good)
+    broken = tmp_path / "broken.wav"
+    broken.write_text("not audio at all")
+    with qtbot.waitSignal(window.current.inspected, timeout=WAIT_MS) as got:
+        drop(window, [good])
+    assert got.args[0].request.path == good and got.args[0].prediction.model == "final"
+    assert window.browser.my_files.count() == 1
+    with qtbot.waitSignal(window.current.failed, timeout=WAIT_MS) as failed:
+        drop(window, [broken])
+    assert "broken.wav" in failed.args[0] and "not a readable audio file" in failed.args[0]
+    assert "broken.wav" in window.current.views.message.text()
+    assert window.browser.my_files.count() == 2
+    # the app carries on: selecting the good file again works
+    with qtbot.waitSignal(window.current.inspected, timeout=WAIT_MS):
+        window.browser.my_files.setCurrentRow(0)
+
+
+def test_compare_pins_a_and_shares_scale_and_time(qtbot, window, flac_root):
+    open_dataset(qtbot, window, flac_root)
+    bar = window.browser.filter_bar
+    bar.set_filter(ClipFilter(classes={"drilling"}, folds={1}), notify=True)
+    a = select(qtbot, window, 0)
+    window.pin_current()
+    assert window.pinned.isVisible() and window.pinned.views.analysis is a.analysis
+    bar.set_filter(ClipFilter(classes={"jackhammer"}, folds={1}), notify=True)
+    b = select(qtbot, window, 0)
+    assert window.current.views.analysis is b.analysis
+    assert window.pinned.views.levels() == window.current.views.levels()
+    top = max(a.analysis.features.mel_db.max(), b.analysis.features.mel_db.max())
+    assert window.current.views.levels()[1] == pytest.approx(top)
+    window.current.views.master.setXRange(0.5, 1.5, padding=0)
+    assert window.pinned.views.master.viewRange()[0] == pytest.approx([0.5, 1.5], abs=1e-6)
+    assert window._active is window.current
+    window.switch_playback()
+    assert window._active is window.pinned and "▶" in window.pinned.title.text()
+    window.unpin()
+    assert not window.pinned.isVisible() and window._active is window.current
+
+
+def test_a_folder_that_is_not_a_dataset_is_explained_and_nothing_changes(qtbot, window, tmp_path, originals_root):
+    open_dataset(qtbot, window, originals_root)
     seen = []
 
     def read_and_close_dialog():
@@ -44,6 +152,42 @@ def test_a_folder_that_is_not_a_dataset_is_explained_and_nothing_changes(qtbot, 
             QTimer.singleShot(20, read_and_close_dialog)
 
     QTimer.singleShot(0, read_and_close_dialog)
-    assert window.open_dataset(tmp_path) is False
-    assert seen and str(tmp_path) in seen[0] and "UrbanSound8K.csv: not found" in seen[0]
-    assert window.dataset is not None and window.dataset.root == originals_root.resolve()
+    with qtbot.waitSignal(window.dataset_failed, timeout=WAIT_MS) as failed:
+        window.open_dataset(tmp_path)
+    assert "UrbanSound8K.csv: not found" in failed.args[0]
+    qtbot.waitUntil(lambda: bool(seen), timeout=WAIT_MS)
+    assert str(tmp_path) in seen[0]
+    assert window.dataset.root == originals_root.resolve()
+    assert window.browser.proxy.rowCount() == 8732
+
+
+def test_gui_thread_stays_responsive_while_a_ten_minute_file_is_analysed(qtbot, window, flac_root, tmp_path):
+    import soundfile as sf
+
+    from audioscope.core.audio import load_clip
+
+    parts, total = [], 0
+    for path in sorted(flac_root.glob("audio/fold1/*.flac")):
+        parts.append(load_clip(path).signal)
+        total += len(parts[-1])
+        if total > 600 * 22050:
+            break
+    long_file = tmp_path / "ten minutes.flac"
+    sf.write(long_file, np.concatenate(parts)[: 600 * 22050], 22050)
+    gaps, clock = [], QElapsedTimer()
+    timer = QTimer(interval=5, timerType=Qt.TimerType.PreciseTimer)
+    timer.timeout.connect(lambda: gaps.append(clock.restart()))
+    clock.start()
+    timer.start()
+    started = time.perf_counter()
+    with qtbot.waitSignal(window.current.inspected, timeout=120_000) as got:
+        window.browser.add_files([long_file])
+    elapsed = time.perf_counter() - started
+    timer.stop()
+    assert got.args[0].analysis.clip.duration == pytest.approx(600, abs=0.01)
+    assert elapsed > 1.0, "the analysis was too quick to tell whether the GUI thread was free"
+    # decoding and analysis ran in a worker: the event loop kept ticking all along; the one
+    # longer gap is drawing the result (a 128 x 25840 spectrogram) on the GUI thread
+    assert len(gaps) > elapsed * 1000 / 30
+    assert sorted(gaps)[-2] < 100, sorted(gaps)[-5:]
+    assert max(gaps) < 400, sorted(gaps)[-5:]

@@ -1,0 +1,142 @@
+"""One clip on screen: its linked views and its prediction, analysed in the background."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from audioscope.core.analysis import Analysis, analyse_file
+from audioscope.core.audio import AudioLoadError
+from audioscope.core.cache import FeatureCache
+from audioscope.core.classifier import ModelLoadError, Prediction, shared_bundle
+from audioscope.core.features import FeatureParams
+from audioscope.gui.clip_views import ClipViews
+from audioscope.gui.prediction_panel import PredictionPanel
+from audioscope.gui.workers import LatestOnly
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ClipRequest:
+    """What to show: a file, and its metadata row when it belongs to the open dataset."""
+
+    path: Path
+    row: pd.Series | None = None
+
+    @property
+    def fold(self) -> int | None:
+        return int(self.row["fold"]) if self.row is not None else None
+
+    @property
+    def true_class(self) -> str | None:
+        return str(self.row["class"]) if self.row is not None else None
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """A worker's result: the analysis drawn, and the prediction or why there is none."""
+
+    request: ClipRequest
+    analysis: Analysis
+    prediction: Prediction | None
+    prediction_problem: str = ""
+
+
+def inspect_clip(request: ClipRequest, params: FeatureParams, cache: FeatureCache) -> Inspection:
+    """Decode, analyse and predict one clip (runs on a pool thread; raises AudioLoadError)."""
+    analysis = analyse_file(request.path, params, cache)
+    analysis.features.mel_frequencies  # noqa: B018 — warm librosa here, not on the GUI thread
+    try:
+        bundle = shared_bundle()
+    except ModelLoadError as exc:
+        return Inspection(request, analysis, None, f"No prediction: {exc}")
+    if params == bundle.feature_params:
+        model_features = analysis.features
+    else:  # the views use other parameters than the model was trained with
+        model_features = analyse_file(request.path, bundle.feature_params, cache).features
+    prediction = bundle.predict_features(model_features, analysis.clip.signal, request.fold)
+    return Inspection(request, analysis, prediction)
+
+
+class ClipPane(QWidget):
+    """ClipViews above a PredictionPanel, fed by a latest-only background job.
+
+    Emits ``inspected(Inspection)`` when a clip is drawn and ``failed(str)`` with a message
+    naming the file when it cannot be shown.
+    """
+
+    inspected = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, title: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.views = ClipViews()
+        self.predictions = PredictionPanel()
+        self.predictions.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.title = QLabel(title)
+        self.title.setVisible(bool(title))
+        self._jobs = LatestOnly(self)
+        self.request: ClipRequest | None = None
+        self.inspection: Inspection | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
+        layout.addWidget(self.views, 1)
+        layout.addWidget(self.predictions)
+        self.clear("Select a clip in the table, or drop an audio file on the window.")
+
+    def show_clip(self, request: ClipRequest, params: FeatureParams, cache: FeatureCache) -> None:
+        """Analyse ``request`` in the background; a newer request makes this one stale."""
+        self.request = request
+        self.predictions.set_pending()
+        self._jobs.submit(inspect_clip, request, params, cache,
+                          on_result=self._on_inspected, on_error=self._on_failed)
+
+    def show_inspection(self, inspection: Inspection) -> None:
+        """Draw an existing result (pinning a clip does not analyse it again)."""
+        self._jobs.cancel()
+        self.request = inspection.request
+        self._on_inspected(inspection)
+
+    def show_missing(self, request: ClipRequest) -> None:
+        """A dataset row whose file is not on disk."""
+        self._jobs.cancel()
+        self.request, self.inspection = request, None
+        name = request.row["slice_file_name"] if request.row is not None else request.path.name
+        fold = request.fold
+        self.views.clear(f"File missing: {name} is not in audio/fold{fold}/ of the dataset folder "
+                         f"(nor a .flac/.ogg/.aiff copy of it).")
+        self.predictions.clear("No prediction: the file is missing")
+
+    def clear(self, message: str) -> None:
+        self._jobs.cancel()
+        self.request, self.inspection = None, None
+        self.views.clear(message)
+        self.predictions.clear("")
+
+    def _on_inspected(self, inspection: Inspection) -> None:
+        self.inspection = inspection
+        self.views.set_analysis(inspection.analysis, inspection.request.row)
+        if inspection.prediction is None:
+            self.predictions.clear(inspection.prediction_problem)
+        else:
+            self.predictions.set_prediction(inspection.prediction, inspection.request.true_class)
+        self.inspected.emit(inspection)
+
+    def _on_failed(self, error: Exception) -> None:
+        self.inspection = None
+        if isinstance(error, AudioLoadError):
+            message = f"Cannot show {error.path.name}: {error.reason}.\n{error.path}"
+        else:
+            log.error("analysis of %s failed", self.request.path if self.request else "?", exc_info=error)
+            message = f"Cannot show {self.request.path if self.request else 'this file'}: " \
+                      f"{type(error).__name__}: {error}"
+        self.views.clear(message)
+        self.predictions.clear("No prediction")
+        self.failed.emit(message)
