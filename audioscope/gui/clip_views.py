@@ -58,6 +58,7 @@ class ClipViews(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._analysis: Analysis | None = None
+        self._duration = 0.0
         self._mel_y_of_hz: tuple[np.ndarray, np.ndarray] | None = None
         self._colormap = DEFAULT_COLORMAP
         self._db_range = DEFAULT_DB_RANGE
@@ -166,6 +167,7 @@ class ClipViews(QWidget):
         self.mfcc_plot.setYRange(-0.5, n_mfcc - 0.5, padding=0)
 
         duration = max(features.duration, clip.duration)
+        self._duration = duration
         for plot in self.plots.values():
             plot.setLimits(xMin=x0, xMax=max(duration, x0 + width), minXRange=min(0.01, duration))
         self.master.setXRange(0, duration, padding=0)
@@ -187,6 +189,11 @@ class ClipViews(QWidget):
     @property
     def analysis(self) -> Analysis | None:
         return self._analysis
+
+    def extend_time_axis(self, seconds: float) -> None:
+        """Let the time axis reach ``seconds`` (two clips of different lengths share one axis)."""
+        for plot in self.plots.values():
+            plot.setLimits(xMax=max(float(seconds), self._duration))
 
     def set_playhead(self, seconds: float) -> None:
         """Move the playhead line on all three plots."""

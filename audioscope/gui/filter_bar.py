@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QMouseEvent
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QMenu, QPushButton,
+from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QMenu, QPushButton,
                                QToolButton, QWidget)
 
 from audioscope.core.clip_filter import ClipFilter
@@ -111,14 +111,16 @@ class FilterBar(QWidget):
         self.clear_button.clicked.connect(self._on_clear_clicked)
         self.count_label = QLabel()
 
-        layout = QHBoxLayout(self)
+        layout = QGridLayout(self)  # two rows: fits the narrow left-hand panel
         layout.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.class_button, self.fold_button, self.salience_combo,
-                       self.availability_combo):
-            layout.addWidget(widget)
-        layout.addWidget(self.text_edit, stretch=1)
-        layout.addWidget(self.clear_button)
-        layout.addWidget(self.count_label)
+        for column, widget in enumerate((self.class_button, self.fold_button, self.salience_combo,
+                                         self.availability_combo)):
+            layout.addWidget(widget, 0, column)
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.text_edit, stretch=1)
+        search_row.addWidget(self.clear_button)
+        search_row.addWidget(self.count_label)
+        layout.addLayout(search_row, 1, 0, 1, 4)
         self.set_counts(0, 0)
 
     def _combo(self, choices: tuple[tuple[str, object], ...], tip: str) -> QComboBox:

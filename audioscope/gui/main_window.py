@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QIcon, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QGuiApplication, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow,
                                QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
@@ -40,7 +40,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("audioscope")
         self.setWindowIcon(QIcon(str(resource_path("icons", "audioscope.svg"))))
         self.setAcceptDrops(True)
-        self.resize(1440, 900)
+        screen = QGuiApplication.primaryScreen().availableGeometry()
+        self.resize(min(1440, int(screen.width() * 0.95)), min(900, int(screen.height() * 0.92)))
 
         self.browser = ClipBrowser()
         self.pinned = ClipPane("A — pinned")
@@ -261,8 +262,11 @@ class MainWindow(QMainWindow):
         a, b = self.pinned.inspection, self.current.inspection
         if self.pinned.isVisible() and a is not None and b is not None:
             top = max(float(a.analysis.features.mel_db.max()), float(b.analysis.features.mel_db.max()))
+            longest = max(a.analysis.clip.duration, b.analysis.clip.duration)
             for pane in (self.pinned, self.current):
                 pane.views.set_levels(top - self.view_settings.db_range(), top)
+                pane.views.extend_time_axis(longest)
+            self.current.views.master.setXRange(0, longest, padding=0)
         else:
             for pane in (self.pinned, self.current):
                 pane.views.set_levels(None)

@@ -130,6 +130,9 @@ def test_compare_pins_a_and_shares_scale_and_time(qtbot, window, flac_root):
     assert window.pinned.views.levels() == window.current.views.levels()
     top = max(a.analysis.features.mel_db.max(), b.analysis.features.mel_db.max())
     assert window.current.views.levels()[1] == pytest.approx(top)
+    longest = max(a.analysis.clip.duration, b.analysis.clip.duration)
+    for pane in (window.pinned, window.current):  # one time axis, as long as the longer clip
+        assert pane.views.master.viewRange()[0] == pytest.approx([0, longest], abs=0.05)
     window.current.views.master.setXRange(0.5, 1.5, padding=0)
     assert window.pinned.views.master.viewRange()[0] == pytest.approx([0.5, 1.5], abs=1e-6)
     assert window._active is window.current
