@@ -6,7 +6,7 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QEvent, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow,
                                QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget)
@@ -15,6 +15,7 @@ from audioscope import __version__
 from audioscope.core.cache import FeatureCache
 from audioscope.core.classifier import shared_bundle
 from audioscope.core.dataset import Dataset, DatasetError, load_dataset
+from audioscope.core.playback import PLAYING
 from audioscope.core.resources import resource_path
 from audioscope.gui.clip_browser import ClipBrowser
 from audioscope.gui.clip_pane import ClipPane, ClipRequest, Inspection
@@ -110,10 +111,19 @@ class MainWindow(QMainWindow):
         self._action(playback, "Stop", self.transport.stop)
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&About audioscope", self._show_about)
-        # Space plays even while the table has focus (where it would otherwise select)
         space = QShortcut(QKeySequence(Qt.Key.Key_Space), self)
         space.setContext(Qt.ShortcutContext.WindowShortcut)
         space.activated.connect(self.transport.toggle_play)
+        # item views take Space for selection before shortcuts see it: route it to playback
+        for view in (self.browser.table, self.browser.my_files):
+            view.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        if (event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Space
+                and event.modifiers() == Qt.KeyboardModifier.NoModifier):
+            self.transport.toggle_play()
+            return True
+        return super().eventFilter(watched, event)
 
     def _connect(self) -> None:
         self.browser.clip_selected.connect(self._on_clip_selected)
@@ -191,7 +201,10 @@ class MainWindow(QMainWindow):
         pane = self.sender()
         self.statusBar().showMessage(str(inspection.request.path), 5000)
         if pane is self._active:
+            auditioning = self.transport.engine.state == PLAYING  # keep playing as Down moves on
             self.transport.set_clip(inspection.analysis.clip)
+            if auditioning:
+                self.transport.play_from(0.0)
         self._share_compare_scale()
 
     def _on_failed(self, message: str) -> None:

@@ -1,0 +1,47 @@
+"""The explorer window on a real PortAudio stream; run one case per process by test_main_window_playback.py."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from alsa_sink import AlsaSink
+from audioscope.core.cache import FeatureCache
+from audioscope.core.clip_filter import ClipFilter
+from audioscope.core.playback import PAUSED, PLAYING
+from audioscope.gui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    win = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
+                     cache=FeatureCache(tmp_path / "cache"))
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+
+
+def test_space_in_the_table_plays_the_playhead_follows_and_down_auditions_the_next(window, qtbot, originals_root):
+    with qtbot.waitSignal(window.dataset_opened, timeout=30_000):
+        window.open_dataset(originals_root)
+    window.browser.filter_bar.set_filter(ClipFilter(availability=True, classes={"street_music"}), notify=True)
+    with qtbot.waitSignal(window.current.inspected, timeout=30_000) as first:
+        window.browser.select_row(0)
+    AlsaSink.current().wait_ready()
+    table = window.browser.table
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_Space)          # the table would use Space to select
+    assert window.transport.engine.state == PLAYING
+    qtbot.wait(1200)
+    position = window.transport.engine.position_seconds()
+    assert 0.6 < position < 1.4
+    playheads = [line.value() for line in window.current.views.playheads.values()]
+    assert all(abs(p - playheads[0]) < 1e-9 for p in playheads) and 0.5 < playheads[0] <= position
+    with qtbot.waitSignal(window.current.inspected, timeout=30_000) as second:
+        qtbot.keyClick(table, Qt.Key.Key_Down)
+    assert second.args[0].request.path != first.args[0].request.path
+    assert window.transport.engine.state == PLAYING  # auditioning continues on the next clip
+    assert window.transport.engine.position_seconds() < 0.5
+    qtbot.keyClick(table, Qt.Key.Key_Space)
+    assert window.transport.engine.state == PAUSED
