@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from audioscope.core.analysis import Analysis, analyse_file
@@ -67,8 +67,8 @@ def inspect_clip(request: ClipRequest, params: FeatureParams, cache: FeatureCach
 class ClipPane(QWidget):
     """ClipViews above a PredictionPanel, fed by a latest-only background job.
 
-    Emits ``inspected(Inspection)`` when a clip is drawn and ``failed(str)`` with a message
-    naming the file when it cannot be shown.
+    Emits ``inspected(Inspection)`` when a clip and its prediction are drawn, and
+    ``failed(str)`` with a message naming the file when it cannot be shown.
     """
 
     inspected = Signal(object)
@@ -121,8 +121,15 @@ class ClipPane(QWidget):
         self.predictions.clear("")
 
     def _on_inspected(self, inspection: Inspection) -> None:
+        # Views now, the prediction in a later event: each step stays short on the GUI thread
+        # and the views are painted in between.
         self.inspection = inspection
         self.views.set_analysis(inspection.analysis, inspection.request.row)
+        QTimer.singleShot(0, self, lambda: self._show_prediction(inspection))
+
+    def _show_prediction(self, inspection: Inspection) -> None:
+        if inspection is not self.inspection:
+            return  # another clip was shown meanwhile
         if inspection.prediction is None:
             self.predictions.clear(inspection.prediction_problem)
         else:

@@ -17,7 +17,7 @@ import html
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from audioscope.core.analysis import Analysis
@@ -27,6 +27,7 @@ COLORMAPS = ("magma", "viridis", "inferno", "plasma", "cividis", "turbo", "CET-L
 DEFAULT_COLORMAP = "magma"
 DEFAULT_DB_RANGE = 80.0
 MFCC_COLORMAP = "CET-D1A"
+MAX_IMAGE_COLUMNS = 4096           # longer spectrograms are decimated for drawing only
 MFCC_Z_LIMIT = 2.5                 # MFCC colour scale: ± this many standard deviations
 HZ_TICKS = (0, 250, 500, 1000, 2000, 4000, 8000, 16000)
 AXIS_WIDTH = 64
@@ -48,6 +49,19 @@ def standardise_rows(values: np.ndarray) -> np.ndarray:
     values = np.asarray(values, dtype=np.float32)
     std = values.std(axis=1, keepdims=True)
     return ((values - values.mean(axis=1, keepdims=True)) / np.where(std > 1e-6, std, 1.0)).astype(np.float32)
+
+
+def decimate_columns(image: np.ndarray, reduce: np.ufunc, mean: bool = False) -> np.ndarray:
+    """At most MAX_IMAGE_COLUMNS columns for drawing: groups of frames reduced with ``reduce``
+    (np.maximum keeps peaks; np.add with ``mean`` averages). Short clips are returned as is."""
+    n = image.shape[1]
+    if n <= MAX_IMAGE_COLUMNS:
+        return image
+    starts = np.linspace(0, n, MAX_IMAGE_COLUMNS + 1).astype(np.int64)[:-1]
+    out = reduce.reduceat(image, starts, axis=1)
+    if mean:
+        out /= np.diff(np.append(starts, n))
+    return out.astype(np.float32, copy=False)
 
 
 class ClipViews(QWidget):
@@ -148,7 +162,8 @@ class ClipViews(QWidget):
         params = features.params
         self.header.setText(self._header_html(analysis, row))
         env = features.envelope
-        self.wave_upper.setData(env.times, env.maxs)
+        with QSignalBlocker(self.wave_upper):  # the fill between the curves is rebuilt once
+            self.wave_upper.setData(env.times, env.maxs)
         self.wave_lower.setData(env.times, env.mins)
         peak = max(float(np.max(np.abs(env.maxs))), float(np.max(np.abs(env.mins))), 1e-3)
         self.wave_plot.setYRange(-peak * 1.05, peak * 1.05, padding=0)
@@ -157,9 +172,11 @@ class ClipViews(QWidget):
         n_frames = features.mel_db.shape[1]
         x0, width = -hop_s / 2, n_frames * hop_s
         n_mels, n_mfcc = features.mel_db.shape[0], features.mfcc.shape[0]
-        self.mel_image.setImage(features.mel_db, autoLevels=False, rect=QRectF(x0, 0, width, n_mels))
+        self.mel_image.setImage(decimate_columns(features.mel_db, np.maximum), autoLevels=False,
+                                rect=QRectF(x0, 0, width, n_mels))
         self._apply_levels()
-        self.mfcc_image.setImage(standardise_rows(features.mfcc), autoLevels=False,
+        self.mfcc_image.setImage(decimate_columns(standardise_rows(features.mfcc), np.add, mean=True),
+                                 autoLevels=False,
                                  levels=(-MFCC_Z_LIMIT, MFCC_Z_LIMIT),
                                  rect=QRectF(x0, -0.5, width, n_mfcc))
         self._set_mel_ticks(params, n_mels)

@@ -6,7 +6,7 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSettings, Qt, Signal
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow,
                                QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget)
@@ -200,12 +200,17 @@ class MainWindow(QMainWindow):
     def _on_inspected(self, inspection: Inspection) -> None:
         pane = self.sender()
         self.statusBar().showMessage(str(inspection.request.path), 5000)
-        if pane is self._active:
-            auditioning = self.transport.engine.state == PLAYING  # keep playing as Down moves on
-            self.transport.set_clip(inspection.analysis.clip)
-            if auditioning:
-                self.transport.play_from(0.0)
         self._share_compare_scale()
+        if pane is self._active:  # opening the stream takes tens of ms: after the paint
+            QTimer.singleShot(0, self, lambda: self._load_for_playback(pane, inspection))
+
+    def _load_for_playback(self, pane: ClipPane, inspection: Inspection) -> None:
+        if pane is not self._active or pane.inspection is not inspection:
+            return  # stale: another clip or pane took over meanwhile
+        auditioning = self.transport.engine.state == PLAYING  # keep playing as Down moves on
+        self.transport.set_clip(inspection.analysis.clip)
+        if auditioning:
+            self.transport.play_from(0.0)
 
     def _on_failed(self, message: str) -> None:
         self.statusBar().showMessage(message.splitlines()[0], 8000)

@@ -28,6 +28,7 @@ def test_space_in_the_table_plays_the_playhead_follows_and_down_auditions_the_ne
     window.browser.filter_bar.set_filter(ClipFilter(availability=True, classes={"street_music"}), notify=True)
     with qtbot.waitSignal(window.current.inspected, timeout=30_000) as first:
         window.browser.select_row(0)
+    qtbot.waitUntil(lambda: window.transport.engine.loaded, timeout=5000)
     AlsaSink.current().wait_ready()
     table = window.browser.table
     table.setFocus()
@@ -41,7 +42,10 @@ def test_space_in_the_table_plays_the_playhead_follows_and_down_auditions_the_ne
     with qtbot.waitSignal(window.current.inspected, timeout=30_000) as second:
         qtbot.keyClick(table, Qt.Key.Key_Down)
     assert second.args[0].request.path != first.args[0].request.path
-    assert window.transport.engine.state == PLAYING  # auditioning continues on the next clip
+    # auditioning continues on the next clip, from its start
+    qtbot.waitUntil(lambda: window.transport.engine.duration == second.args[0].analysis.clip.duration,
+                    timeout=5000)
+    assert window.transport.engine.state == PLAYING
     assert window.transport.engine.position_seconds() < 0.5
     qtbot.keyClick(table, Qt.Key.Key_Space)
     assert window.transport.engine.state == PAUSED

@@ -222,3 +222,18 @@ def test_a_ten_minute_file_draws_in_reasonable_time(qtbot, tmp_path, flac_root):
     print(f"10-minute file: set_analysis + first render {elapsed * 1000:.0f} ms")
     assert elapsed < 2.0
     assert widget.master.viewRange()[0] == pytest.approx([0, 600], abs=0.05)
+
+
+def test_long_spectrograms_are_decimated_for_drawing_only():
+    from audioscope.gui.clip_views import MAX_IMAGE_COLUMNS, decimate_columns
+
+    image = np.random.default_rng(0).normal(size=(128, 25_840)).astype(np.float32)
+    peaks = decimate_columns(image, np.maximum)
+    assert peaks.shape == (128, MAX_IMAGE_COLUMNS)
+    assert peaks.max() == image.max() and (peaks.max(axis=1) == image.max(axis=1)).all()
+    means = decimate_columns(image, np.add, mean=True)
+    assert means.shape == (128, MAX_IMAGE_COLUMNS)
+    first = int(np.linspace(0, 25_840, MAX_IMAGE_COLUMNS + 1)[1])  # frames in the first column
+    np.testing.assert_allclose(means[:, 0], image[:, :first].mean(axis=1), atol=1e-6)
+    short = image[:, :173]
+    assert decimate_columns(short, np.maximum) is short
