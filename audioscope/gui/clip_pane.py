@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
@@ -14,7 +15,7 @@ from audioscope.core.analysis import Analysis, analyse_file
 from audioscope.core.audio import AudioLoadError
 from audioscope.core.cache import FeatureCache
 from audioscope.core.classifier import ModelLoadError, Prediction, shared_bundle
-from audioscope.core.features import FeatureParams
+from audioscope.core.features import FeatureParams, compute_features
 from audioscope.gui.clip_views import ClipViews
 from audioscope.gui.prediction_panel import PredictionPanel
 from audioscope.gui.workers import LatestOnly
@@ -62,6 +63,19 @@ def inspect_clip(request: ClipRequest, params: FeatureParams, cache: FeatureCach
         model_features = analyse_file(request.path, bundle.feature_params, cache).features
     prediction = bundle.predict_features(model_features, analysis.clip.signal, request.fold)
     return Inspection(request, analysis, prediction)
+
+
+def warm_up(params: FeatureParams) -> None:
+    """Load the bundled model and librosa's filterbank ahead of the first clip (pool thread).
+
+    Their imports hold Python's GIL for long stretches; done while the user is still reading
+    the window, they do not stall the first selection.
+    """
+    try:
+        shared_bundle()
+    except ModelLoadError as exc:
+        log.warning("bundled model unavailable: %s", exc)
+    _ = compute_features(np.zeros(params.n_fft, dtype=np.float32), params).mel_frequencies
 
 
 class ClipPane(QWidget):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from pathlib import Path
@@ -13,12 +14,11 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, Q
 
 from audioscope import __version__
 from audioscope.core.cache import FeatureCache
-from audioscope.core.classifier import shared_bundle
 from audioscope.core.dataset import Dataset, DatasetError, load_dataset
 from audioscope.core.playback import PLAYING
 from audioscope.core.resources import resource_path
 from audioscope.gui.clip_browser import ClipBrowser
-from audioscope.gui.clip_pane import ClipPane, ClipRequest, Inspection
+from audioscope.gui.clip_pane import ClipPane, ClipRequest, Inspection, warm_up
 from audioscope.gui.transport import Transport
 from audioscope.gui.view_settings import ViewSettings
 from audioscope.gui.workers import LatestOnly
@@ -28,10 +28,12 @@ AUDIO_FILTER = "Audio files (*.wav *.flac *.ogg *.oga *.aiff *.aif *.mp3);;All f
 
 
 class MainWindow(QMainWindow):
-    """Emits ``dataset_opened(Dataset)`` and ``dataset_failed(message)``."""
+    """Emits ``dataset_opened(Dataset)``, ``dataset_failed(message)`` and ``warmed_up`` once
+    the model and librosa are loaded in the background."""
 
     dataset_opened = Signal(object)
     dataset_failed = Signal(str)
+    warmed_up = Signal()
 
     def __init__(self, settings: QSettings | None = None, cache: FeatureCache | None = None) -> None:
         super().__init__()
@@ -58,8 +60,17 @@ class MainWindow(QMainWindow):
         self._connect()
         self._apply_view_settings()
         self.statusBar().showMessage("No dataset open — drop an audio file on the window to analyse it")
-        LatestOnly(self).submit(shared_bundle, on_result=lambda _b: None,  # warm up off the GUI thread
-                                on_error=lambda e: log.warning("bundled model unavailable: %s", e))
+        self.is_warm = False
+        LatestOnly(self).submit(warm_up, self.view_settings.feature_params(),
+                                on_result=self._on_warmed_up, on_error=self._on_warmed_up)
+
+    def _on_warmed_up(self, _result: object) -> None:
+        # The start-up imports left hundreds of thousands of long-lived objects; a full garbage
+        # collection walking them all stalled the GUI thread for over 100 ms. Freezing them
+        # keeps later collections to what the session itself allocates.
+        gc.freeze()
+        self.is_warm = True
+        self.warmed_up.emit()
 
     def _build_layout(self) -> None:
         panes = QSplitter(Qt.Orientation.Horizontal)

@@ -177,6 +177,8 @@ def test_gui_thread_stays_responsive_while_a_ten_minute_file_is_analysed(qtbot, 
             break
     long_file = tmp_path / "ten minutes.flac"
     sf.write(long_file, np.concatenate(parts)[: 600 * 22050], 22050)
+    if not window.is_warm:  # start-up imports (model, librosa) run in the background first
+        qtbot.waitSignal(window.warmed_up, timeout=WAIT_MS).wait()
     gaps, clock = [], QElapsedTimer()
     timer = QTimer(interval=5, timerType=Qt.TimerType.PreciseTimer)
     timer.timeout.connect(lambda: gaps.append(clock.restart()))
@@ -189,9 +191,7 @@ def test_gui_thread_stays_responsive_while_a_ten_minute_file_is_analysed(qtbot, 
     timer.stop()
     assert got.args[0].analysis.clip.duration == pytest.approx(600, abs=0.01)
     assert elapsed > 1.0, "the analysis was too quick to tell whether the GUI thread was free"
-    # decoding and analysis ran in a worker: the event loop kept ticking all along; the one
-    # longer gap is drawing the result (a 128 x 25840 spectrogram) on the GUI thread
+    # decoding and analysis ran in a worker: the event loop kept ticking all along, also while
+    # the result (a 128 x 25840 spectrogram, drawn decimated) was put on screen
     assert len(gaps) > elapsed * 1000 / 30
-    assert sorted(gaps)[-2] < 100, sorted(gaps)[-5:]
-    assert max(gaps) < 400, sorted(gaps)[-5:]
-    print("largest gaps (ms):", sorted(gaps)[-5:])
+    assert max(gaps) < 100, sorted(gaps)[-5:]
