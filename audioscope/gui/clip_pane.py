@@ -16,7 +16,7 @@ from audioscope.core.audio import AudioLoadError
 from audioscope.core.cache import FeatureCache
 from audioscope.core.classifier import ModelLoadError, Prediction, shared_bundle
 from audioscope.core.features import FeatureParams, compute_features
-from audioscope.gui.clip_views import ClipViews
+from audioscope.gui.clip_views import ClipViews, ViewImages, view_images
 from audioscope.gui.prediction_panel import PredictionPanel
 from audioscope.gui.workers import LatestOnly
 
@@ -45,6 +45,7 @@ class Inspection:
 
     request: ClipRequest
     analysis: Analysis
+    images: ViewImages
     prediction: Prediction | None
     prediction_problem: str = ""
 
@@ -53,16 +54,17 @@ def inspect_clip(request: ClipRequest, params: FeatureParams, cache: FeatureCach
     """Decode, analyse and predict one clip (runs on a pool thread; raises AudioLoadError)."""
     analysis = analyse_file(request.path, params, cache)
     analysis.features.mel_frequencies  # noqa: B018 — warm librosa here, not on the GUI thread
+    images = view_images(analysis.features)
     try:
         bundle = shared_bundle()
     except ModelLoadError as exc:
-        return Inspection(request, analysis, None, f"No prediction: {exc}")
+        return Inspection(request, analysis, images, None, f"No prediction: {exc}")
     if params == bundle.feature_params:
         model_features = analysis.features
     else:  # the views use other parameters than the model was trained with
         model_features = analyse_file(request.path, bundle.feature_params, cache).features
     prediction = bundle.predict_features(model_features, analysis.clip.signal, request.fold)
-    return Inspection(request, analysis, prediction)
+    return Inspection(request, analysis, images, prediction)
 
 
 def warm_up(params: FeatureParams) -> None:
@@ -138,7 +140,7 @@ class ClipPane(QWidget):
         # Views now, the prediction in a later event: each step stays short on the GUI thread
         # and the views are painted in between.
         self.inspection = inspection
-        self.views.set_analysis(inspection.analysis, inspection.request.row)
+        self.views.set_analysis(inspection.analysis, inspection.request.row, inspection.images)
         QTimer.singleShot(0, self, lambda: self._show_prediction(inspection))
 
     def _show_prediction(self, inspection: Inspection) -> None:

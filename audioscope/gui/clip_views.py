@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import html
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
@@ -21,7 +22,7 @@ from PySide6.QtCore import QPointF, QRectF, QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from audioscope.core.analysis import Analysis
-from audioscope.core.features import FeatureParams, mel_band_centres
+from audioscope.core.features import FeatureParams, Features, mel_band_centres
 
 COLORMAPS = ("magma", "viridis", "inferno", "plasma", "cividis", "turbo", "CET-L16")
 DEFAULT_COLORMAP = "magma"
@@ -62,6 +63,20 @@ def decimate_columns(image: np.ndarray, reduce: np.ufunc, mean: bool = False) ->
     if mean:
         out /= np.diff(np.append(starts, n))
     return out.astype(np.float32, copy=False)
+
+
+@dataclass(frozen=True, eq=False)
+class ViewImages:
+    """The arrays the spectrogram and MFCC images draw (decimated for long clips)."""
+
+    mel: np.ndarray
+    mfcc: np.ndarray
+
+
+def view_images(features: Features) -> ViewImages:
+    """Prepare the images of ``features``; pure numpy, so a worker thread can do it."""
+    return ViewImages(decimate_columns(features.mel_db, np.maximum),
+                      decimate_columns(standardise_rows(features.mfcc), np.add, mean=True))
 
 
 class ClipViews(QWidget):
@@ -155,10 +170,12 @@ class ClipViews(QWidget):
         self._show_crosshair(None)
 
     # -- public API ---------------------------------------------------------------------
-    def set_analysis(self, analysis: Analysis, row=None) -> None:
-        """Draw ``analysis``; ``row`` is its metadata row (a pandas Series) or None."""
+    def set_analysis(self, analysis: Analysis, row=None, images: ViewImages | None = None) -> None:
+        """Draw ``analysis``; ``row`` is its metadata row (a pandas Series) or None; ``images``
+        from ``view_images``, when a worker prepared them."""
         self._analysis = analysis
         clip, features = analysis.clip, analysis.features
+        images = images if images is not None else view_images(features)
         params = features.params
         self.header.setText(self._header_html(analysis, row))
         env = features.envelope
@@ -172,11 +189,10 @@ class ClipViews(QWidget):
         n_frames = features.mel_db.shape[1]
         x0, width = -hop_s / 2, n_frames * hop_s
         n_mels, n_mfcc = features.mel_db.shape[0], features.mfcc.shape[0]
-        self.mel_image.setImage(decimate_columns(features.mel_db, np.maximum), autoLevels=False,
+        self.mel_image.setImage(images.mel, autoLevels=False,
                                 rect=QRectF(x0, 0, width, n_mels))
         self._apply_levels()
-        self.mfcc_image.setImage(decimate_columns(standardise_rows(features.mfcc), np.add, mean=True),
-                                 autoLevels=False,
+        self.mfcc_image.setImage(images.mfcc, autoLevels=False,
                                  levels=(-MFCC_Z_LIMIT, MFCC_Z_LIMIT),
                                  rect=QRectF(x0, -0.5, width, n_mfcc))
         self._set_mel_ticks(params, n_mels)
