@@ -7,13 +7,18 @@ BIN := $(VENV)/bin
 DATASET ?=
 STAMP := $(VENV)/.installed
 
-.PHONY: run test system-deps venv clean
+.PHONY: run test model system-deps venv clean
 
 run: system-deps $(STAMP)
 	$(BIN)/audioscope $(if $(DATASET),--dataset "$(DATASET)")
 
 test: system-deps $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Rebuild the bundled classifier (resources/model) from an UrbanSound8K folder.
+model: $(STAMP)
+	@test -n "$(DATASET)" || { echo "usage: make model DATASET=/path/to/UrbanSound8K"; exit 2; }
+	$(BIN)/audioscope train --dataset "$(DATASET)" --out resources/model --compare-baseline
 
 system-deps:
 	@sh packaging/system-deps.sh

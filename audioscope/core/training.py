@@ -25,7 +25,7 @@ from audioscope.core.cache import FeatureCache, file_digest
 from audioscope.core.classifier import CARD_FORMAT, CARD_NAME, model_key_for_fold
 from audioscope.core.dataset import CLASS_NAMES, Dataset
 from audioscope.core.features import FeatureParams
-from audioscope.core.recipe import RECIPE_VERSION, clip_vector, make_model
+from audioscope.core.recipe import COARSE_PARAMS, RECIPE_VERSION, clip_vector, make_model
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -207,7 +207,8 @@ def train(dataset: Dataset, out_dir: Path, jobs: int = -1, cache: FeatureCache |
     oof.to_csv(out_dir / "cv_predictions.csv", index=False)
     card = {
         "format": CARD_FORMAT, "recipe": RECIPE_VERSION, "classes": list(CLASS_NAMES),
-        "feature_params": asdict(params), "model": type(models["final"]).__name__,
+        "feature_params": asdict(params), "coarse_feature_params": asdict(COARSE_PARAMS),
+        "model": type(models["final"]).__name__,
         "models": entries,
         "training_data": {"dataset": "UrbanSound8K", "root_name": dataset.root.name,
                           "folds": cv.folds, "clips_per_fold": {str(f): cv.n_clips[f] for f in cv.folds},
