@@ -46,21 +46,19 @@ def build_parser() -> argparse.ArgumentParser:
 def run_info(args: argparse.Namespace) -> int:
     """``audioscope info FILE…``: 0 when every file was read, 1 when any failed."""
     from audioscope.core.audio import AudioLoadError, load_clip
-    from audioscope.core.dataset import DatasetError, find_dataset_root, load_dataset
+    from audioscope.core.dataset import DatasetError, load_dataset, row_of_file
 
-    datasets: dict[Path, object] = {}
+    explicit = None
+    root = args.info_dataset or args.dataset
+    if root is not None:
+        try:
+            explicit = load_dataset(root)
+        except DatasetError as exc:
+            print(f"audioscope: {exc}", file=sys.stderr)
+            return 1
 
-    def dataset_for(file: Path):
-        root = args.info_dataset or args.dataset or find_dataset_root(file)
-        if root is None:
-            return None
-        if root not in datasets:
-            try:
-                datasets[root] = load_dataset(root)
-            except DatasetError as exc:
-                print(f"audioscope: {exc}", file=sys.stderr)
-                datasets[root] = None
-        return datasets[root]
+    def row_for(file: Path):
+        return explicit.row_for_file(file) if explicit is not None else row_of_file(file)
 
     results, failed = [], False
     for file in args.files:
@@ -76,10 +74,10 @@ def run_info(args: argparse.Namespace) -> int:
                  "bit_depth": fmt.bit_depth, "duration": fmt.duration,
                  "peak_dbfs": _finite_or_none(clip.peak_dbfs), "rms_dbfs": _finite_or_none(clip.rms_dbfs),
                  "summary": fmt.describe()}
-        dataset = dataset_for(file)
-        row = dataset.row_for_file(file) if dataset is not None else None
+        row = row_for(file)
         if row is not None:
-            entry["dataset"] = {"root": str(dataset.root), "slice_file_name": row["slice_file_name"],
+            entry["dataset"] = {"root": str(Path(row["path"]).parents[2]),
+                                "slice_file_name": row["slice_file_name"],
                                 "fsID": int(row["fsID"]), "start": float(row["start"]),
                                 "end": float(row["end"]), "salience": row["salience_name"],
                                 "fold": int(row["fold"]), "classID": int(row["classID"]),
@@ -188,11 +186,14 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"audioscope: {out}: refusing to write inside the dataset folder; choose another --out",
               file=sys.stderr)
         return 2
+    if out.exists() and not out.is_dir():
+        print(f"audioscope: {out}: exists and is not a folder; choose another --out", file=sys.stderr)
+        return 2
     print(f"{dataset.root}: {dataset.n_available} of {dataset.n_clips} clips available", file=sys.stderr)
     try:
         result = train(dataset, out, jobs=args.jobs, cache=FeatureCache(),
                        progress=_progress_printer("extracting features"))
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:
         print(f"audioscope: {exc}", file=sys.stderr)
         return 1
     baseline = baseline_row(result.clips) if args.compare_baseline else None
@@ -209,7 +210,7 @@ def run_predict(args: argparse.Namespace) -> int:
     from audioscope.core.audio import AudioLoadError
     from audioscope.core.cache import FeatureCache
     from audioscope.core.classifier import ModelLoadError, load_bundle
-    from audioscope.core.dataset import DatasetError, find_dataset_root, load_dataset
+    from audioscope.core.dataset import row_of_file
 
     if args.top < 1:
         print("audioscope predict: --top must be at least 1", file=sys.stderr)
@@ -223,18 +224,10 @@ def run_predict(args: argparse.Namespace) -> int:
     except ModelLoadError as exc:
         print(f"audioscope: {exc}", file=sys.stderr)
         return 2
-    cache, datasets, results, failed = FeatureCache(), {}, [], False
+    cache, results, failed = FeatureCache(), [], False
     for file in args.files:
-        fold = None
-        root = find_dataset_root(file) if file.is_file() else None
-        if root is not None:
-            if root not in datasets:
-                try:
-                    datasets[root] = load_dataset(root)
-                except DatasetError:
-                    datasets[root] = None
-            row = datasets[root].row_for_file(file) if datasets[root] is not None else None
-            fold = int(row["fold"]) if row is not None else None
+        row = row_of_file(file) if file.is_file() else None
+        fold = int(row["fold"]) if row is not None else None
         try:
             prediction = bundle.predict_file(file, fold=fold, cache=cache)
         except AudioLoadError as exc:

@@ -26,8 +26,11 @@ CODE_VERSION = "features-1"
 
 def file_digest(path: str | Path) -> str:
     """BLAKE2b digest of the file's bytes (raises OSError if it cannot be read)."""
+    digest = hashlib.blake2b()
     with open(path, "rb") as f:
-        return hashlib.file_digest(f, "blake2b").hexdigest()
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 class FeatureCache:

@@ -8,7 +8,9 @@ normal: the row is kept and marked unavailable.
 
 from __future__ import annotations
 
+import functools
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,12 +64,15 @@ class Dataset:
         counts = pd.crosstab(rows["class"], rows["fold"])
         return counts.reindex(index=list(CLASS_NAMES), columns=list(FOLDS), fill_value=0)
 
+    @functools.cached_property
+    def _rows_by_real_path(self) -> dict[str, int]:
+        available = self.table[self.table["available"]]
+        return {os.path.realpath(p): i for i, p in zip(available.index, available["path"])}
+
     def row_for_file(self, path: str | Path) -> pd.Series | None:
         """The metadata row whose resolved file is ``path``, if any."""
-        target = os.path.realpath(path)
-        available = self.table[self.table["available"]]
-        hits = available.index[available["path"].map(os.path.realpath) == target]
-        return self.table.loc[hits[0]] if len(hits) else None
+        index = self._rows_by_real_path.get(os.path.realpath(path))
+        return self.table.loc[index] if index is not None else None
 
 
 def find_dataset_root(path: str | Path) -> Path | None:
@@ -76,6 +81,29 @@ def find_dataset_root(path: str | Path) -> Path | None:
         if (parent / METADATA_PATH).is_file():
             return parent
     return None
+
+
+_known_datasets: dict[Path, Dataset | None] = {}
+_known_lock = threading.Lock()
+
+
+def row_of_file(path: str | Path) -> pd.Series | None:
+    """The metadata row of ``path`` when it lies in an UrbanSound8K folder, else None.
+
+    Each dataset folder is loaded once per process (thread-safe); a folder whose metadata
+    cannot be used counts as no dataset.
+    """
+    root = find_dataset_root(path)
+    if root is None:
+        return None
+    with _known_lock:
+        if root not in _known_datasets:
+            try:
+                _known_datasets[root] = load_dataset(root)
+            except DatasetError:
+                _known_datasets[root] = None
+        dataset = _known_datasets[root]
+    return dataset.row_for_file(path) if dataset is not None else None
 
 
 def load_dataset(root: str | Path) -> Dataset:
@@ -221,6 +249,7 @@ def _resolve_files(dataset: Dataset) -> None:
             f"{len(escaping)} row(s) name a file outside their fold folder and were not opened "
             f"(first: row {escaping[0] + 1}, {names[escaping[0]]!r})")
     missing_folds: dict[int, int] = {}
+    outside = 0
     for fold, rows in table.groupby("fold", observed=True).groups.items():
         folder = root / "audio" / f"fold{fold}"
         try:
@@ -237,13 +266,19 @@ def _resolve_files(dataset: Dataset) -> None:
                 continue
             for candidate in _candidates(names[i]):
                 entry = entries.get(candidate)
-                if entry is not None and _is_inside_file(entry, root):
+                if entry is None:
+                    continue
+                if _is_inside_file(entry, root):
                     paths[i] = entry.path
                     break
+                outside += entry.is_symlink()
     if missing_folds:
         folds = ", ".join(str(f) for f in sorted(missing_folds))
         dataset.notes.append(f"{root / 'audio'}: no folder for fold(s) {folds} — their "
                              f"{sum(missing_folds.values())} clips are unavailable")
+    if outside:
+        dataset.notes.append(f"{outside} file(s) are symbolic links to places outside {root} "
+                             f"and were not opened")
     table["path"] = paths
     table["available"] = paths != ""
 

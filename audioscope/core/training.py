@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import platform
+import shutil
 import time
 import warnings
 from collections.abc import Callable
@@ -180,22 +181,25 @@ def train(dataset: Dataset, out_dir: Path, jobs: int = -1, cache: FeatureCache |
 
     started = time.perf_counter()
     clips = dataset.table[dataset.table["available"]].reset_index(drop=True)
-    if clips.empty:
-        raise ValueError(f"{dataset.root}: no audio files found to train on")
+    _check_folds(clips, f"{dataset.root}: ")
     X, skipped = extract_vectors(clips["path"].tolist(), params, jobs, cache, progress)
-    ok = ~np.isnan(X).any(axis=1)
+    ok = ~np.isnan(X).any(axis=1) if X.shape[1] else np.zeros(len(clips), dtype=bool)
     clips, X = clips[ok].reset_index(drop=True), X[ok]
+    _check_folds(clips, f"{dataset.root}: after skipping {len(skipped)} unreadable file(s) "
+                        f"(first: {skipped[0] if skipped else '-'}): ")
     y, folds = clips["classID"].to_numpy(int), clips["fold"].to_numpy(int)
     cv = leave_one_fold_out(X, y, folds)
 
-    out_dir.mkdir(parents=True, exist_ok=True)
     models = {"final": _fit(make_model(len(y)), X, y)}
     for fold in cv.folds:
         train_rows = folds != fold
         models[model_key_for_fold(fold)] = _fit(make_model(int(train_rows.sum())), X[train_rows], y[train_rows])
+    staging = out_dir.with_name(f".{out_dir.name}.partial")  # complete bundles only, see below
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
     entries = {}
     for key, model in models.items():
-        path = out_dir / f"{key}.joblib"
+        path = staging / f"{key}.joblib"
         joblib.dump(model, path, compress=3)
         trained_on = [f for f in cv.folds if key != model_key_for_fold(f)]  # final: every fold
         entries[key] = {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
@@ -204,7 +208,7 @@ def train(dataset: Dataset, out_dir: Path, jobs: int = -1, cache: FeatureCache |
     oof = clips[["slice_file_name", "fold", "classID", "class"]].copy()
     oof["predicted"] = [CLASS_NAMES[i] for i in cv.probabilities.argmax(axis=1)]
     oof["confidence"] = cv.probabilities.max(axis=1)
-    oof.to_csv(out_dir / "cv_predictions.csv", index=False)
+    oof.to_csv(staging / "cv_predictions.csv", index=False)
     card = {
         "format": CARD_FORMAT, "recipe": RECIPE_VERSION, "classes": list(CLASS_NAMES),
         "feature_params": asdict(params), "coarse_feature_params": asdict(COARSE_PARAMS),
@@ -221,5 +225,25 @@ def train(dataset: Dataset, out_dir: Path, jobs: int = -1, cache: FeatureCache |
         "data_licence": "UrbanSound8K (J. Salamon, C. Jacoby, J. P. Bello, ACM MM 2014), "
                         "CC BY-NC 3.0: attribution, non-commercial use",
     }
-    (out_dir / CARD_NAME).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    (staging / CARD_NAME).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    _replace_folder(staging, out_dir)
     return TrainingResult(card, cv, clips, skipped)
+
+
+def _check_folds(clips: pd.DataFrame, context: str) -> None:
+    folds = sorted(int(f) for f in clips["fold"].unique())
+    if len(folds) < 2:
+        raise ValueError(f"{context}leave-one-fold-out training needs readable clips from at "
+                         f"least two folds; found {len(clips)} clip(s) in fold(s) {folds or 'none'}")
+
+
+def _replace_folder(new: Path, target: Path) -> None:
+    """Put the finished ``new`` folder in place of ``target`` (an older bundle, or nothing)."""
+    if target.exists() and not target.is_dir():
+        raise NotADirectoryError(f"{target}: exists and is not a folder")
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    new.rename(target)
+    shutil.rmtree(old, ignore_errors=True)

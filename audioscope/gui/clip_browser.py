@@ -112,7 +112,10 @@ class ClipBrowser(QTabWidget):
     def select_row(self, proxy_row: int) -> None:
         """Make ``proxy_row`` of the filtered table the current clip."""
         index = self.proxy.index(proxy_row, 0)
-        self.table.selectionModel().setCurrentIndex(
+        selection = self.table.selectionModel()
+        if selection.currentIndex().row() == proxy_row:  # no change signal: show it anyway
+            self._on_current_row_changed(index, index)
+        selection.setCurrentIndex(
             index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
         self.table.scrollTo(index)
 
@@ -132,7 +135,11 @@ class ClipBrowser(QTabWidget):
             self.my_files.addItem(last)
             known.add(key)
         self.setCurrentWidget(self.my_files)
-        if last is not None:
+        if last is None:
+            return
+        if last is self.my_files.currentItem():  # already current: no change signal, show it anyway
+            self._on_my_file_changed(last, None)
+        else:
             self.my_files.setCurrentItem(last)
 
     def mark_file_failed(self, path: Path, reason: str) -> None:

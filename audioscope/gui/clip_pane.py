@@ -15,6 +15,7 @@ from audioscope.core.analysis import Analysis, analyse_file
 from audioscope.core.audio import AudioLoadError
 from audioscope.core.cache import FeatureCache
 from audioscope.core.classifier import ModelLoadError, Prediction, shared_bundle
+from audioscope.core.dataset import row_of_file
 from audioscope.core.features import FeatureParams, compute_features
 from audioscope.gui.clip_views import ClipViews, ViewImages, view_images
 from audioscope.gui.prediction_panel import PredictionPanel
@@ -51,7 +52,13 @@ class Inspection:
 
 
 def inspect_clip(request: ClipRequest, params: FeatureParams, cache: FeatureCache) -> Inspection:
-    """Decode, analyse and predict one clip (runs on a pool thread; raises AudioLoadError)."""
+    """Decode, analyse and predict one clip (runs on a pool thread; raises AudioLoadError).
+
+    A file without a metadata row is looked up in the dataset folder it lies in, if any, so a
+    dropped dataset clip also gets its true class and the model that never saw its fold.
+    """
+    if request.row is None:
+        request = ClipRequest(request.path, row_of_file(request.path))
     analysis = analyse_file(request.path, params, cache)
     analysis.features.mel_frequencies  # noqa: B018 — warm librosa here, not on the GUI thread
     images = view_images(analysis.features)
@@ -62,7 +69,7 @@ def inspect_clip(request: ClipRequest, params: FeatureParams, cache: FeatureCach
     if params == bundle.feature_params:
         model_features = analysis.features
     else:  # the views use other parameters than the model was trained with
-        model_features = analyse_file(request.path, bundle.feature_params, cache).features
+        model_features = compute_features(analysis.clip.signal, bundle.feature_params)
     prediction = bundle.predict_features(model_features, analysis.clip.signal, request.fold)
     return Inspection(request, analysis, images, prediction)
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, Q
 
 from audioscope import __version__
 from audioscope.core.cache import FeatureCache
-from audioscope.core.dataset import Dataset, DatasetError, load_dataset
+from audioscope.core.dataset import AUDIO_EXTENSIONS, Dataset, DatasetError, load_dataset
 from audioscope.core.playback import PLAYING
 from audioscope.core.resources import resource_path
 from audioscope.gui.clip_browser import ClipBrowser
@@ -24,7 +24,7 @@ from audioscope.gui.view_settings import ViewSettings
 from audioscope.gui.workers import LatestOnly
 
 log = logging.getLogger(__name__)
-AUDIO_FILTER = "Audio files (*.wav *.flac *.ogg *.oga *.aiff *.aif *.mp3);;All files (*)"
+AUDIO_FILTER = f"Audio files ({' '.join('*' + e for e in AUDIO_EXTENSIONS)});;All files (*)"
 
 
 class MainWindow(QMainWindow):
@@ -224,17 +224,22 @@ class MainWindow(QMainWindow):
             self.transport.play_from(0.0)
 
     def _on_failed(self, message: str) -> None:
+        pane = self.sender()
         self.statusBar().showMessage(message.splitlines()[0], 8000)
-        request = self.current.request
+        request = pane.request
         if request is not None and request.row is None:
             self.browser.mark_file_failed(request.path, message)
-        if self.sender() is self._active:
+        if pane is self._active:
             self.transport.set_clip(None)
 
     def _on_feature_params_changed(self, params) -> None:
+        """Analyse the shown clips again, also one still loading (its old job is dropped)."""
         for pane in (self.current, self.pinned):
-            if pane.request is not None and pane.inspection is not None:
-                pane.show_clip(pane.request, params, self.cache)
+            request = pane.request
+            if pane is self.pinned and not pane.isVisible():
+                continue
+            if request is not None and (request.row is None or request.row["available"]):
+                pane.show_clip(request, params, self.cache)
 
     def _apply_view_settings(self, *_args) -> None:
         for pane in (self.current, self.pinned):

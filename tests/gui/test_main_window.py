@@ -63,7 +63,8 @@ def test_open_filter_select_and_move_down(qtbot, window, flac_root):
     assert window.current.views.analysis is first.analysis
     assert first.prediction is not None and first.prediction.model == "without_fold_2"
     values = window.current.predictions.bar_values()
-    assert [v[0] for v in values][0] == first.prediction.predicted.replace("_", " ") or values
+    assert values[0][1] == pytest.approx(first.prediction.confidence)  # drawn highest first
+    assert [v[2] for v in values].count(True) == 1  # the true class is marked
 
     # Down in the table selects the next siren and everything follows
     browser.table.setFocus()
@@ -195,3 +196,36 @@ def test_gui_thread_stays_responsive_while_a_ten_minute_file_is_analysed(qtbot, 
     # the result (a 128 x 25840 spectrogram, drawn decimated) was put on screen
     assert len(gaps) > elapsed * 1000 / 30
     assert max(gaps) < 100, sorted(gaps)[-5:]
+
+
+def test_a_dropped_dataset_clip_is_judged_by_the_model_that_never_saw_its_fold(qtbot, window, flac_root):
+    clip = sorted(flac_root.glob("audio/fold1/*.flac"))[0]
+    with qtbot.waitSignal(window.current.inspected, timeout=WAIT_MS) as got:
+        drop(window, [clip])
+    inspection = got.args[0]
+    assert inspection.request.row is not None and inspection.request.row["fold"] == 1
+    assert inspection.prediction.model == "without_fold_1"
+    assert "correct" in window.current.predictions.verdict_text() or "wrong" in window.current.predictions.verdict_text()
+
+
+def test_dropping_the_shown_file_again_shows_it_again(qtbot, window, original_files, flac_root):
+    with qtbot.waitSignal(window.current.inspected, timeout=WAIT_MS):
+        drop(window, [original_files[0]])
+    open_dataset(qtbot, window, flac_root)
+    window.browser.filter_bar.set_filter(ClipFilter(availability=True), notify=True)
+    assert select(qtbot, window, 0).request.path != original_files[0]
+    with qtbot.waitSignal(window.current.inspected, timeout=WAIT_MS) as got:
+        drop(window, [original_files[0]])  # still the current item of "My files"
+    assert got.args[0].request.path == original_files[0]
+    assert window.browser.my_files.count() == 1
+
+
+def test_changed_analysis_settings_apply_also_to_a_clip_still_loading(qtbot, window, original_files):
+    from audioscope.core.features import FeatureParams
+
+    window.browser.add_files([original_files[1]])  # analysis under way ...
+    with qtbot.waitSignal(window.current.inspected, timeout=WAIT_MS) as got:
+        window.view_settings.n_mels_combo.setCurrentIndex(window.view_settings.n_mels_combo.findData(40))
+    assert window.view_settings.feature_params() == FeatureParams(n_mels=40)
+    assert got.args[0].analysis.features.mel_db.shape[0] == 40
+    assert window.current.views.analysis.features.mel_db.shape[0] == 40
