@@ -47,7 +47,7 @@ def has_display() -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    setup_logging(args.verbose)
+    log_path = setup_logging(args.verbose)
     if args.command:
         return run_command(args)
     if not has_display():
@@ -57,4 +57,4 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from audioscope.gui.main_window import run_explorer  # Qt only when a window is wanted
 
-    return run_explorer(dataset=args.dataset)
+    return run_explorer(dataset=args.dataset, log_path=log_path)

@@ -19,6 +19,7 @@ from audioscope.core.playback import PLAYING
 from audioscope.core.resources import resource_path
 from audioscope.gui.clip_browser import ClipBrowser
 from audioscope.gui.clip_pane import ClipPane, ClipRequest, Inspection, warm_up
+from audioscope.gui.error_dialog import install_excepthook
 from audioscope.gui.transport import Transport
 from audioscope.gui.view_settings import ViewSettings
 from audioscope.gui.workers import LatestOnly
@@ -316,11 +317,12 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def run_explorer(dataset: Path | None = None) -> int:
+def run_explorer(dataset: Path | None = None, log_path: Path | None = None) -> int:
     """Create the application and the window, open ``dataset`` if given, run the event loop."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("audioscope")
     app.setOrganizationName("audioscope")
+    install_excepthook(log_path)
     window = MainWindow()
     window.show()
     if dataset is not None:
