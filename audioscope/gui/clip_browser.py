@@ -81,6 +81,11 @@ class ClipBrowser(QTabWidget):
         table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         table.setSortingEnabled(True)
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        # widths from the widest typical text: measuring 8732 rows took 0.3 s on every open
+        metrics = table.fontMetrics()
+        for column, sample in enumerate(("100263-2-0-117.wav", "children_playing", "Fold",
+                                         "background", "Duration (s)", "000000", "Available")):
+            table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 24)
         table.horizontalHeader().setStretchLastSection(True)
         table.setAlternatingRowColors(True)
         table.setWordWrap(False)
@@ -105,7 +110,6 @@ class ClipBrowser(QTabWidget):
         self.proxy.set_filter(ClipFilter())
         self.model.set_dataset(dataset)
         self.overview.set_dataset(dataset)
-        self.table.resizeColumnsToContents()
         self._clips_stack.setCurrentIndex(1)
         self.setCurrentIndex(0)
 
