@@ -17,6 +17,9 @@ import soundfile as sf
 import soxr
 
 ANALYSIS_RATE = 22050
+# Sample rates outside this range are damaged headers in practice (and soxr crashes the
+# process resampling 1 Hz to 22050 Hz); such files are refused with the reason.
+MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 1000, 768_000
 # Decoding budget: original samples held as float32. 1 GiB is about 100 minutes of
 # 44.1 kHz stereo; longer files are refused with a message rather than exhausting memory.
 MAX_DECODED_BYTES = 1 << 30
@@ -126,9 +129,12 @@ def load_clip(path: str | Path, analysis_rate: int = ANALYSIS_RATE,
     try:
         with sf.SoundFile(str(path)) as f:
             fmt = _format_of(f)
-            if fmt.sample_rate <= 0 or fmt.channels <= 0:
-                raise AudioLoadError(path, f"invalid header (rate {fmt.sample_rate} Hz, "
-                                           f"{fmt.channels} channels)")
+            if fmt.channels <= 0:
+                raise AudioLoadError(path, f"invalid header ({fmt.channels} channels)")
+            if not MIN_SAMPLE_RATE <= fmt.sample_rate <= MAX_SAMPLE_RATE:
+                raise AudioLoadError(
+                    path, f"sample rate {fmt.sample_rate} Hz is outside {MIN_SAMPLE_RATE}–"
+                          f"{MAX_SAMPLE_RATE} Hz, the range audioscope analyses (damaged header?)")
             needed = fmt.frames * fmt.channels * 4
             if needed > max_decoded_bytes:
                 raise AudioLoadError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import struct
 from pathlib import Path
 
 import librosa
@@ -152,3 +153,23 @@ def test_levels(tmp_path):
     assert clip.rms_dbfs == pytest.approx(20 * np.log10(0.5 / np.sqrt(2)), abs=0.01)
     sf.write(tmp_path / "silence.wav", np.zeros(100), 44100, subtype="PCM_16")
     assert load_clip(tmp_path / "silence.wav").peak_dbfs == -math.inf
+
+
+@pytest.mark.parametrize("rate", [1, 999, 800_000])
+def test_implausible_sample_rates_are_refused_not_resampled(tmp_path, original_files, rate):
+    # A damaged header claiming 1 Hz once crashed the process inside soxr (22050x upsampling).
+    data = bytearray(original_files[0].read_bytes())
+    assert data[24:28] == struct.pack("<I", read_wav_header(original_files[0]).sample_rate)
+    data[24:28] = struct.pack("<I", rate)
+    path = tmp_path / "damaged.wav"
+    path.write_bytes(bytes(data))
+    with pytest.raises(AudioLoadError, match=f"sample rate {rate} Hz is outside"):
+        load_clip(path)
+
+
+@pytest.mark.parametrize("rate", [8000, 192_000])
+def test_low_and_high_real_sample_rates_load(tmp_path, stereo_clip, rate):
+    sf.write(tmp_path / "x.wav", stereo_clip.samples[:44100], rate, subtype="PCM_16")
+    clip = load_clip(tmp_path / "x.wav")
+    assert clip.format.sample_rate == rate
+    assert len(clip.signal) == math.ceil(44100 * ANALYSIS_RATE / rate)
