@@ -50,7 +50,7 @@ def mutate(data: bytes, ops) -> bytes:
     out = bytearray(data)
     for op in ops:
         if op[0] == "flip":
-            position = op[1] % 256 if op[1] % 3 else op[1] % len(out)  # mostly in the header
+            position = (op[1] % 256 if op[1] % 3 else op[1]) % len(out)  # mostly in the header
             out[position] ^= 1 << op[2]
         elif op[0] == "truncate":
             out = out[: int(len(out) * op[1])]
