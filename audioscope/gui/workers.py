@@ -25,6 +25,10 @@ class WorkerSignals(QObject):
     failed = Signal(object, object)
 
 
+class StaleJob(Exception):
+    """A job that was superseded before it started, so it did not run."""
+
+
 class Worker(QRunnable):
     """Runs ``fn(*args)`` on a pool thread and reports through ``signals``.
 
@@ -34,19 +38,30 @@ class Worker(QRunnable):
     """
 
     def __init__(self, fn: Callable[..., Any], *args: Any, token: object = None,
-                 signals: WorkerSignals | None = None) -> None:
+                 signals: WorkerSignals | None = None,
+                 still_wanted: Callable[[], bool] | None = None) -> None:
         super().__init__()
         self.fn, self.args, self.token = fn, args, token
         self.signals = signals if signals is not None else WorkerSignals()
+        self.still_wanted = still_wanted
         self.setAutoDelete(True)
 
     def run(self) -> None:
+        if not self._wanted():
+            self._report(self.signals.failed, StaleJob())  # superseded while queued: skip the work
+            return
         try:
             result = self.fn(*self.args)
         except Exception as exc:  # reported, never raised into the pool thread
             self._report(self.signals.failed, exc)
         else:
             self._report(self.signals.finished, result)
+
+    def _wanted(self) -> bool:
+        try:
+            return self.still_wanted is None or bool(self.still_wanted())
+        except RuntimeError:  # its owner was deleted (window closed): nobody wants it
+            return False
 
     def _report(self, signal, value: object) -> None:
         try:
@@ -63,7 +78,8 @@ class LatestOnly(QObject):
     """Submits jobs for one consumer; only the most recent job's outcome is delivered.
 
     Every ``submit`` (and ``cancel``) starts a new generation; results and errors from
-    older generations are dropped when they arrive.
+    older generations are dropped when they arrive, and jobs superseded while still queued
+    do not run at all — holding a key down through a thousand rows leaves no backlog.
     """
 
     def __init__(self, parent: QObject | None = None, pool: QThreadPool | None = None) -> None:
@@ -89,8 +105,10 @@ class LatestOnly(QObject):
         """Run ``fn(*args)`` in the pool; return the job's generation number."""
         self._generation += 1
         self._pending[self._generation] = (on_result, on_error)
-        self._pool.start(Worker(fn, *args, token=self._generation, signals=self._signals))
-        return self._generation
+        generation = self._generation
+        self._pool.start(Worker(fn, *args, token=generation, signals=self._signals,
+                                still_wanted=lambda: generation == self._generation))
+        return generation
 
     def cancel(self) -> None:
         """Drop whatever is in flight (the jobs still run to completion)."""

@@ -147,3 +147,30 @@ def test_a_worker_reports_a_bad_file_as_failed(qtbot, pool, tmp_path):
         pool.start(worker)
     assert failed.args[0] == 7 and isinstance(failed.args[1], Exception)
     assert "not-audio.wav" in str(failed.args[1])
+
+
+def test_jobs_superseded_while_queued_do_not_run(qtbot):
+    import threading
+    import time
+
+    from PySide6.QtCore import QThreadPool
+
+    from audioscope.gui.workers import LatestOnly
+
+    pool = QThreadPool()
+    pool.setMaxThreadCount(1)
+    runner = LatestOnly(pool=pool)
+    ran, results, lock = [], [], threading.Lock()
+
+    def job(i):
+        with lock:
+            ran.append(i)
+        time.sleep(0.05)
+        return i
+
+    for i in range(100):  # like holding Down through a hundred rows
+        runner.submit(job, i, on_result=results.append)
+    qtbot.waitUntil(lambda: results == [99], timeout=10_000)
+    assert pool.waitForDone(5000)
+    assert len(ran) <= 3 and ran[-1] == 99, ran  # the first (already running) and the last
+    assert not runner.is_busy
