@@ -1,0 +1,73 @@
+"""Holding Down through a thousand rows, or dropping 200 files at once, leaves no backlog."""
+
+from __future__ import annotations
+
+import resource
+import shutil
+import time
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from audioscope.core.cache import FeatureCache
+from audioscope.core.clip_filter import ClipFilter
+from audioscope.gui.main_window import MainWindow
+
+WAIT_MS = 60_000
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    win = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
+                     cache=FeatureCache(tmp_path / "cache"))
+    qtbot.addWidget(win)
+    win.show()
+    if not win.is_warm:
+        qtbot.waitSignal(win.warmed_up, timeout=WAIT_MS).wait()
+    yield win
+    win.close()
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@pytest.mark.slow
+def test_holding_down_through_a_thousand_rows(qtbot, window, flac_root):
+    with qtbot.waitSignal(window.dataset_opened, timeout=WAIT_MS):
+        window.open_dataset(flac_root)
+    window.browser.filter_bar.set_filter(ClipFilter(availability=True), notify=True)
+    with qtbot.waitSignal(window.current.inspected, timeout=WAIT_MS):
+        window.browser.select_row(0)
+    table = window.browser.table
+    table.setFocus()
+    started = time.perf_counter()
+    for _ in range(1000):  # key auto-repeat: about 30 presses a second, here as fast as Qt takes them
+        qtbot.keyClick(table, Qt.Key.Key_Down)
+    pressing = time.perf_counter() - started
+    with qtbot.waitSignal(window.current.inspected, timeout=WAIT_MS) as got:
+        pass
+    settled = time.perf_counter() - started
+    assert table.currentIndex().row() == 1000
+    assert got.args[0].request.row["slice_file_name"] == window.browser.proxy.row_record(1000)["slice_file_name"]
+    # each press only queues a job that is skipped once superseded: no backlog of analyses
+    assert pressing < 30 and settled - pressing < 5, (pressing, settled)
+
+
+@pytest.mark.slow
+def test_dropping_two_hundred_files_at_once(qtbot, window, original_files, tmp_path):
+    folder = tmp_path / "drops"
+    folder.mkdir()
+    files = []
+    for i in range(200):
+        target = folder / f"{i:03d}-{original_files[i % len(original_files)].name}"
+        shutil.copy(original_files[i % len(original_files)], target)
+        files.append(target)
+    before = peak_rss_mb()
+    started = time.perf_counter()
+    with qtbot.waitSignal(window.current.inspected, timeout=WAIT_MS) as got:
+        window.browser.add_files(files)
+    assert time.perf_counter() - started < 10
+    assert window.browser.my_files.count() == 200
+    assert got.args[0].request.path == files[-1]  # only the last one is shown (and analysed)
+    assert peak_rss_mb() - before < 200
