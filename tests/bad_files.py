@@ -78,4 +78,13 @@ def make_corpus(folder: Path, source: Path) -> dict[str, str]:
         f.write(header)
         f.truncate(44 + frames * 4)
     expect["two-hours.wav"] = "error"
+    # two hours of 22.05 kHz mono fits the decoding budget, but analysing it would peak at 3.6 GB
+    mono_header = bytearray(header)
+    struct.pack_into("<HHIIHH", mono_header, 20, 1, 1, 22050, 22050 * 2, 2, 16)
+    struct.pack_into("<I", mono_header, 40, TWO_HOURS * 22050 * 2)
+    struct.pack_into("<I", mono_header, 4, 36 + TWO_HOURS * 22050 * 2)
+    with open(folder / "two-hours-mono-22k.wav", "wb") as f:
+        f.write(mono_header)
+        f.truncate(44 + TWO_HOURS * 22050 * 2)
+    expect["two-hours-mono-22k.wav"] = "error"
     return expect

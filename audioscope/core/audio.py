@@ -20,9 +20,11 @@ ANALYSIS_RATE = 22050
 # Sample rates outside this range are damaged headers in practice (and soxr crashes the
 # process resampling 1 Hz to 22050 Hz); such files are refused with the reason.
 MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 1000, 768_000
-# Decoding budget: original samples held as float32. 1 GiB is about 100 minutes of
-# 44.1 kHz stereo; longer files are refused with a message rather than exhausting memory.
+# Memory budget. Decoded samples are held as float32 (at most 1 GiB), and analysis plus
+# prediction peak at about 1.8 GB per hour of audio (measured: 3.6 GB for two hours), so files
+# longer than 30 minutes (about 1 GB) are refused with a message rather than exhausting memory.
 MAX_DECODED_BYTES = 1 << 30
+MAX_DURATION_S = 30 * 60
 
 _BIT_DEPTHS = {
     "PCM_S8": 8, "PCM_U8": 8, "PCM_16": 16, "PCM_24": 24, "PCM_32": 32,
@@ -135,6 +137,11 @@ def load_clip(path: str | Path, analysis_rate: int = ANALYSIS_RATE,
                 raise AudioLoadError(
                     path, f"sample rate {fmt.sample_rate} Hz is outside {MIN_SAMPLE_RATE}–"
                           f"{MAX_SAMPLE_RATE} Hz, the range audioscope analyses (damaged header?)")
+            if fmt.duration > MAX_DURATION_S:
+                raise AudioLoadError(
+                    path, f"too long to analyse: {fmt.duration / 60:.1f} min; audioscope analyses "
+                          f"files of up to {MAX_DURATION_S // 60} min (analysis memory grows with "
+                          f"length, about 1.8 GB per hour)")
             needed = fmt.frames * fmt.channels * 4
             if needed > max_decoded_bytes:
                 raise AudioLoadError(
