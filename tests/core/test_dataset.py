@@ -133,13 +133,15 @@ def test_resolution_by_stem_missing_files_and_escaping_names(tmp_path, originals
         "../../outside.wav,1,0.0,1.0,1,5,3,dog_bark",                     # escapes
         "link.wav,2,0.0,1.0,1,5,3,dog_bark",                              # symlink to outside
         "102305-6-0-0.wav,102305,0.0,2.6,2,1,6,gun_shot",                 # fold folder missing
+        f"{outside},3,0.0,1.0,1,5,3,dog_bark",                            # absolute path
     ])
     fold5 = root / "audio" / "fold5"
     fold5.mkdir(parents=True)
     (fold5 / "100032-3-0-0.ogg").write_bytes(b"stand-in")
     (fold5 / "link.wav").symlink_to(outside)
     ds = load_dataset(root)
-    assert ds.table["available"].tolist() == [True, False, False, False, False]
+    assert ds.table["available"].tolist() == [True, False, False, False, False, False]
     assert ds.table.loc[0, "path"] == str(fold5 / "100032-3-0-0.ogg")
-    assert any("outside their fold folder" in n and "row 3" in n for n in ds.notes)
+    assert any("2 row(s) name a file outside their fold folder" in n and "row 3" in n for n in ds.notes)
+    assert any("symbolic links to places outside" in n for n in ds.notes)
     assert any("fold(s) 1" in n for n in ds.notes)
