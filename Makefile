@@ -7,13 +7,17 @@ BIN := $(VENV)/bin
 DATASET ?=
 STAMP := $(VENV)/.installed
 
-.PHONY: run test model system-deps venv clean
+.PHONY: run test bench model system-deps venv clean
 
 run: system-deps $(STAMP)
 	$(BIN)/audioscope $(if $(DATASET),--dataset "$(DATASET)")
 
 test: system-deps $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks against the tutorial's pipeline; writes docs/benchmarks.md (needs ../shared/us8k).
+bench: system-deps $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/run.py
 
 # Rebuild the bundled classifier (resources/model) from an UrbanSound8K folder.
 model: $(STAMP)
