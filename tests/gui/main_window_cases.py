@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from alsa_sink import AlsaSink
-from audioscope.core.cache import FeatureCache
 from audioscope.core.clip_filter import ClipFilter
 from audioscope.core.playback import PAUSED, PLAYING
-from audioscope.gui.main_window import MainWindow
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    win = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
-                     cache=FeatureCache(tmp_path / "cache"))
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()
 
 
 def test_space_in_the_table_plays_the_playhead_follows_and_down_auditions_the_next(window, qtbot, originals_root):

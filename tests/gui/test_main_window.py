@@ -7,25 +7,13 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QElapsedTimer, QMimeData, QPointF, QSettings, Qt, QTimer, QUrl
+from PySide6.QtCore import QElapsedTimer, QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from audioscope.core.cache import FeatureCache
 from audioscope.core.clip_filter import ClipFilter
-from audioscope.gui.main_window import MainWindow
 
 WAIT_MS = 30_000
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(settings=settings, cache=FeatureCache(tmp_path / "cache"))
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()
 
 
 def open_dataset(qtbot, window, root):

@@ -11,11 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
 
-from audioscope.core.cache import FeatureCache
 from audioscope.core.clip_filter import ClipFilter
-from audioscope.gui.main_window import MainWindow
 
 WAIT_MS = 30_000
 
@@ -54,12 +51,8 @@ def read_only_dataset(tmp_path, originals_root):
         path.chmod(path.stat().st_mode | stat.S_IWUSR)
 
 
-def test_a_full_session_changes_nothing_in_the_users_folders(qtbot, tmp_path, read_only_dataset):
+def test_a_full_session_changes_nothing_in_the_users_folders(qtbot, tmp_path, window, read_only_dataset):
     root, drops, before = read_only_dataset
-    window = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
-                        cache=FeatureCache(tmp_path / "cache"))
-    qtbot.addWidget(window)
-    window.show()
     with qtbot.waitSignal(window.dataset_opened, timeout=WAIT_MS):
         window.open_dataset(root)
     browser = window.browser

@@ -7,25 +7,19 @@ import shutil
 import time
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
-from audioscope.core.cache import FeatureCache
 from audioscope.core.clip_filter import ClipFilter
-from audioscope.gui.main_window import MainWindow
 
 WAIT_MS = 60_000
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    win = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
-                     cache=FeatureCache(tmp_path / "cache"))
-    qtbot.addWidget(win)
-    win.show()
-    if not win.is_warm:
-        qtbot.waitSignal(win.warmed_up, timeout=WAIT_MS).wait()
-    yield win
-    win.close()
+def warm_window(qtbot, window):
+    """The window once its background start-up work (model, librosa) is done."""
+    if not window.is_warm:
+        qtbot.waitSignal(window.warmed_up, timeout=WAIT_MS).wait()
+    return window
 
 
 def rss_mb() -> float:
@@ -37,7 +31,8 @@ def rss_mb() -> float:
 
 
 @pytest.mark.slow
-def test_holding_down_through_a_thousand_rows(qtbot, window, flac_root):
+def test_holding_down_through_a_thousand_rows(qtbot, warm_window, flac_root):
+    window = warm_window
     with qtbot.waitSignal(window.dataset_opened, timeout=WAIT_MS):
         window.open_dataset(flac_root)
     window.browser.filter_bar.set_filter(ClipFilter(availability=True), notify=True)
@@ -63,7 +58,8 @@ def test_holding_down_through_a_thousand_rows(qtbot, window, flac_root):
 
 
 @pytest.mark.slow
-def test_dropping_two_hundred_files_at_once(qtbot, window, original_files, tmp_path):
+def test_dropping_two_hundred_files_at_once(qtbot, warm_window, original_files, tmp_path):
+    window = warm_window
     folder = tmp_path / "drops"
     folder.mkdir()
     files = []
