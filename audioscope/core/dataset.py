@@ -29,6 +29,11 @@ METADATA_PATH = Path("metadata") / "UrbanSound8K.csv"
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".aiff", ".aif", ".mp3")
 
 
+def readable_class(class_name: str) -> str:
+    """A class name for display: ``children_playing`` → ``children playing``."""
+    return class_name.replace("_", " ")
+
+
 class DatasetError(Exception):
     """The dataset folder or its metadata cannot be used; the message says where and why."""
 

@@ -10,15 +10,11 @@ from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QLin
                                QToolButton, QWidget)
 
 from audioscope.core.clip_filter import ClipFilter
-from audioscope.core.dataset import CLASS_NAMES, FOLDS
+from audioscope.core.dataset import CLASS_NAMES, FOLDS, readable_class
 
 TEXT_DEBOUNCE_MS = 150
 SALIENCE_CHOICES = (("All saliences", None), ("Foreground", 1), ("Background", 2))
 AVAILABILITY_CHOICES = (("All clips", None), ("Available", True), ("Missing", False))
-
-
-def _readable(class_name: str) -> str:
-    return class_name.replace("_", " ")
 
 
 class _StayOpenMenu(QMenu):
@@ -93,8 +89,8 @@ class FilterBar(QWidget):
         super().__init__(parent)
         self._last_emitted = ClipFilter()
         self.class_button = _MultiSelectButton(
-            "Classes", ((_readable(name), name) for name in CLASS_NAMES),
-            self._on_choice_toggled, short_label=_readable)
+            "Classes", ((readable_class(name), name) for name in CLASS_NAMES),
+            self._on_choice_toggled, short_label=readable_class)
         self.fold_button = _MultiSelectButton(
             "Folds", ((f"Fold {fold}", fold) for fold in FOLDS), self._on_choice_toggled)
         self.salience_combo = self._combo(SALIENCE_CHOICES, "Foreground or background sounds")

@@ -9,7 +9,7 @@ from PySide6.QtGui import QBrush, QColor, QFontMetrics
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from audioscope.core.dataset import CLASS_NAMES, FOLDS, Dataset
+from audioscope.core.dataset import CLASS_NAMES, FOLDS, Dataset, readable_class
 
 CELL_ROLE = Qt.ItemDataRole.UserRole + 1  # (class name | None, fold | None) of a cell
 TOTAL = "Total"
@@ -40,7 +40,7 @@ class FoldOverview(QWidget):
         super().__init__(parent)
         self.table = QTableWidget(len(CLASS_NAMES) + 1, len(FOLDS) + 1)
         self.table.setHorizontalHeaderLabels([f"Fold {f}" for f in FOLDS] + [TOTAL])
-        self.table.setVerticalHeaderLabels([n.replace("_", " ") for n in CLASS_NAMES] + [TOTAL])
+        self.table.setVerticalHeaderLabels([readable_class(n) for n in CLASS_NAMES] + [TOTAL])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         metrics = QFontMetrics(self.table.font())

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QGridLayout, QLabel, QProgressBar, QSizePolicy, Q
                                QVBoxLayout, QWidget)
 
 from audioscope.core.classifier import Prediction
-from audioscope.core.dataset import CLASS_NAMES
+from audioscope.core.dataset import CLASS_NAMES, readable_class
 
 BAR_STEPS = 1000                      # progress bar resolution: 0.1 %
 BAR_COLOUR = "#58a6ff"                # the waveform's blue
@@ -25,11 +25,6 @@ WRONG_COLOUR = "#d64545"
 TRUE_TAG = "true class"
 _BAR_STYLE = ("QProgressBar {{ border: none; border-radius: 3px; background: rgba(128, 128, 128, 45); }}"
               "QProgressBar::chunk {{ border-radius: 3px; background: {colour}; }}")
-
-
-def readable(class_name: str) -> str:
-    """``"children_playing"`` → ``"children playing"``."""
-    return class_name.replace("_", " ")
 
 
 def percent(probability: float) -> str:
@@ -70,7 +65,7 @@ class _BarRow:
         self._colour = ""
 
     def show(self, class_name: str, probability: float, is_true: bool) -> None:
-        self.name.setText(readable(class_name))
+        self.name.setText(readable_class(class_name))
         self.bar.setValue(round(probability * BAR_STEPS))
         self.value.setText(percent(probability))
         self.tag.setText(TRUE_TAG if is_true else "")
@@ -78,7 +73,7 @@ class _BarRow:
         if colour != self._colour:                  # restyling is the slow part: only on change
             self._colour = colour
             self.bar.setStyleSheet(_BAR_STYLE.format(colour=colour))
-        tip = f"{readable(class_name)}: {probability * 100:.1f} %" + (f" ({TRUE_TAG})" if is_true else "")
+        tip = f"{readable_class(class_name)}: {probability * 100:.1f} %" + (f" ({TRUE_TAG})" if is_true else "")
         for widget in (self.name, self.bar, self.value):
             widget.setToolTip(tip)
         self.bar.setAccessibleName(tip)
@@ -172,8 +167,8 @@ class PredictionPanel(QWidget):
 
     # -- internals ----------------------------------------------------------------------
     def _set_verdict(self, prediction: Prediction, true_class: str | None) -> None:
-        head = f"predicted {readable(prediction.predicted)}, {percent(prediction.confidence)}"
-        rich = (f"predicted <b>{_nowrap(readable(prediction.predicted))}</b>, "
+        head = f"predicted {readable_class(prediction.predicted)}, {percent(prediction.confidence)}"
+        rich = (f"predicted <b>{_nowrap(readable_class(prediction.predicted))}</b>, "
                 f"{_nowrap(percent(prediction.confidence))}")
         if true_class is None:
             tail = rich_tail = ""
@@ -181,8 +176,8 @@ class PredictionPanel(QWidget):
             tail = " — correct"
             rich_tail = f" — <span style='color:{CORRECT_COLOUR}'><b>correct</b></span>"
         else:
-            tail = f" — wrong (true class: {readable(true_class)})"
+            tail = f" — wrong (true class: {readable_class(true_class)})"
             rich_tail = (f" — <span style='color:{WRONG_COLOUR}'><b>wrong</b></span> "
-                         f"{_nowrap(f'(true class: {readable(true_class)})')}")
+                         f"{_nowrap(f'(true class: {readable_class(true_class)})')}")
         self._verdict_plain = head + tail
         self.verdict.setText(rich + rich_tail)
