@@ -12,7 +12,6 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QSettings, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QIcon, QPainter, QPixmap, QValidator
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QLabel, QPushButton, QSpi
                                QVBoxLayout, QWidget)
 
 from audioscope.core.features import FeatureParams
+from audioscope.core.mel_scale import empty_bands
 from audioscope.gui.clip_views import COLORMAPS, DEFAULT_COLORMAP, DEFAULT_DB_RANGE
 
 log = logging.getLogger(__name__)
@@ -35,27 +35,13 @@ NYQUIST_HZ = FeatureParams().sample_rate // 2
 DB_RANGE_LIMITS = (20, 120)
 NYQUIST = "Nyquist"
 PROBLEM_COLOUR = "#d64545"
-_LOG_STEP = np.log(6.4) / 27.0          # Slaney mel scale above 1 kHz
 _COMBO_KEYS = (("n_fft", N_FFT_CHOICES), ("hop_length", HOP_CHOICES),
                ("n_mels", N_MELS_CHOICES), ("n_mfcc", N_MFCC_CHOICES))
 
 
-def _slaney_mel(hz: np.ndarray) -> np.ndarray:
-    """Hz → Slaney mel (linear below 1 kHz, logarithmic above), as librosa.hz_to_mel."""
-    hz = np.asarray(hz, dtype=np.float64)
-    return np.where(hz >= 1000.0, 15.0 + np.log(np.maximum(hz, 1000.0) / 1000.0) / _LOG_STEP, hz * 0.015)
-
-
-def _slaney_hz(mel: np.ndarray) -> np.ndarray:
-    return np.where(mel >= 15.0, 1000.0 * np.exp(_LOG_STEP * (mel - 15.0)), mel / 0.015)
-
-
 def empty_mel_bands(params: FeatureParams) -> int:
     """How many mel filters contain no FFT bin (librosa's "Empty filters detected")."""
-    edges = _slaney_hz(np.linspace(_slaney_mel(params.fmin), _slaney_mel(params.f_max), params.n_mels + 2))
-    bins = np.fft.rfftfreq(params.n_fft, 1.0 / params.sample_rate)
-    first = np.searchsorted(bins, edges[:-2], side="right")     # first bin above a filter's left edge
-    return int(np.count_nonzero((first >= bins.size) | (bins[np.minimum(first, bins.size - 1)] >= edges[2:])))
+    return empty_bands(params.sample_rate, params.n_fft, params.n_mels, params.fmin, params.f_max)
 
 
 def check_params(params: FeatureParams) -> str:
