@@ -3,44 +3,57 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from audioscope.core.audio import Clip, load_clip
 from audioscope.core.cache import FeatureCache, file_digest
-from audioscope.core.features import FeatureParams, Features, compute_features
+from audioscope.core.features import FeatureParams, Features, compute_feature_sets
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, eq=False)
 class Analysis:
-    """A decoded clip and the features the views draw."""
+    """A decoded clip, the features the views draw, and any extra feature sets asked for."""
 
     clip: Clip
     features: Features
+    extra: tuple[Features, ...] = ()
 
 
 def analyse_file(path: str | Path, params: FeatureParams = FeatureParams(),
-                 cache: FeatureCache | None = None) -> Analysis:
-    """Decode ``path`` and compute (or fetch from ``cache``) its features.
+                 cache: FeatureCache | None = None, also: Sequence[FeatureParams] = ()) -> Analysis:
+    """Decode ``path`` and compute (or fetch from ``cache``) its features with ``params`` and
+    with each of ``also`` (in ``Analysis.extra``); sets that share an STFT compute it once.
 
     Raises AudioLoadError for files that cannot be decoded; cache problems are only logged.
     """
     clip = load_clip(path, analysis_rate=params.sample_rate)
-    if cache is None:
-        return Analysis(clip, compute_features(clip.signal, params))
-    try:
-        key = cache.key(file_digest(path), params.key())
-    except OSError as exc:  # the file vanished or became unreadable after decoding
-        log.warning("cannot hash %s for the cache (%s)", path, exc)
-        return Analysis(clip, compute_features(clip.signal, params))
-    stored = cache.load(key)
-    if stored is not None:
+    wanted = [params, *also]
+    found: dict[FeatureParams, Features] = {}
+    keys: dict[FeatureParams, str] = {}
+    if cache is not None:
         try:
-            return Analysis(clip, Features.from_arrays(params, stored))
-        except (KeyError, ValueError, TypeError) as exc:
-            log.warning("cache entry for %s is incomplete (%s); recomputing", path, exc)
-    features = compute_features(clip.signal, params)
-    cache.save(key, features.to_arrays())
-    return Analysis(clip, features)
+            digest = file_digest(path)
+        except OSError as exc:  # the file vanished or became unreadable after decoding
+            log.warning("cannot hash %s for the cache (%s)", path, exc)
+            cache = None
+    if cache is not None:
+        for p in dict.fromkeys(wanted):
+            keys[p] = cache.key(digest, p.key())
+            stored = cache.load(keys[p])
+            if stored is None:
+                continue
+            try:
+                found[p] = Features.from_arrays(p, stored)
+            except (KeyError, ValueError, TypeError) as exc:
+                log.warning("cache entry for %s is incomplete (%s); recomputing", path, exc)
+    missing = [p for p in dict.fromkeys(wanted) if p not in found]
+    if missing:
+        for p, features in zip(missing, compute_feature_sets(clip.signal, missing)):
+            found[p] = features
+            if cache is not None:
+                cache.save(keys[p], features.to_arrays())
+    return Analysis(clip, found[params], tuple(found[p] for p in also))

@@ -21,7 +21,7 @@ from audioscope.core.paths import cache_dir
 log = logging.getLogger(__name__)
 
 # Bump when feature code changes its output, so old entries are not reused.
-CODE_VERSION = "features-1"
+CODE_VERSION = "features-2"
 
 
 def file_digest(path: str | Path) -> str:

@@ -52,3 +52,15 @@ def test_headless_info_command_runs_with_qt_blocked(original_files):
     result = run(f"from audioscope.app import main; raise SystemExit(main(['info', {str(original_files[0])!r}]))")
     assert result.returncode == 0, result.stderr
     assert "44.1 kHz" in result.stdout or "48 kHz" in result.stdout or "11.025 kHz" in result.stdout
+
+
+def test_analysing_and_predicting_a_clip_never_imports_librosa(original_files):
+    # librosa (with numba) cost ~1 s and ~110 MB per process; the app computes its mel
+    # filterbank itself (core.mel_scale) and must not pull librosa in through any path.
+    code = ("import sys\nfrom audioscope.core.classifier import load_bundle\n"
+            f"print(load_bundle().predict_file({str(original_files[0])!r}).predicted in "
+            "load_bundle().predict_file.__globals__['CLASS_NAMES'])\n"
+            "print(sorted(m for m in ('librosa', 'numba', 'scipy.signal') if m in sys.modules))")
+    result = run(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == ["True", "[]"]

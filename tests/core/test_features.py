@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audioscope.core.audio import load_clip
-from audioscope.core.features import FeatureParams, compute_features, envelope
+from audioscope.core.features import FeatureParams, compute_feature_sets, compute_features, envelope
+from audioscope.core.recipe import COARSE_PARAMS
 
 MEL_TOL_DB = 1e-3
 MFCC_TOL = 1e-2
@@ -127,3 +128,16 @@ def test_any_signal_gives_finite_features_of_the_right_shape(n, scale, seed):
     assert f.mel_db.shape == (128, 1 + n // 512) and f.mfcc.shape == (40, 1 + n // 512)
     assert np.isfinite(f.mel_db).all() and np.isfinite(f.mfcc).all()
     assert f.envelope.mins.min() == y.min() and f.envelope.maxs.max() == y.max()
+
+
+def test_feature_sets_sharing_an_stft_equal_separate_analyses(original_files):
+    # The classifier's 128- and 40-band analyses share one STFT; sharing must not change them.
+    y = load_clip(original_files[3]).signal
+    other = FeatureParams(n_fft=1024, hop_length=256, n_mels=64, n_mfcc=20)
+    together = compute_feature_sets(y, [FeatureParams(), COARSE_PARAMS, other, FeatureParams()])
+    for params, features in zip([FeatureParams(), COARSE_PARAMS, other, FeatureParams()], together):
+        alone = compute_features(y, params)
+        assert features.params == params
+        np.testing.assert_array_equal(features.mel_db, alone.mel_db)
+        np.testing.assert_array_equal(features.mfcc, alone.mfcc)
+        np.testing.assert_array_equal(features.envelope.maxs, alone.envelope.maxs)
