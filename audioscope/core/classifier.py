@@ -23,7 +23,7 @@ import numpy as np
 from audioscope.core.cache import FeatureCache
 from audioscope.core.dataset import CLASS_NAMES
 from audioscope.core.features import FeatureParams, Features
-from audioscope.core.recipe import RECIPE_VERSION, clip_vector
+from audioscope.core.recipe import COARSE_PARAMS, RECIPE_VERSION, clip_vector
 from audioscope.core.resources import resource_path
 
 CARD_NAME = "model_card.json"
@@ -95,20 +95,21 @@ class ModelBundle:
         full[np.asarray(model.classes_, dtype=int)] = proba
         return Prediction({name: float(p) for name, p in zip(CLASS_NAMES, full)}, key)
 
-    def predict_features(self, features: Features, signal: np.ndarray,
-                         fold: int | None = None) -> Prediction:
-        """Predict from features computed with this bundle's ``feature_params``."""
+    def predict_features(self, features: Features, signal: np.ndarray, fold: int | None = None,
+                         coarse: Features | None = None) -> Prediction:
+        """Predict from features computed with this bundle's ``feature_params`` (and, when
+        already computed, the recipe's ``COARSE_PARAMS`` features)."""
         if features.params != self.feature_params:
             raise ValueError("features were computed with other parameters than the model's")
-        return self.predict_vector(clip_vector(features, signal), fold)
+        return self.predict_vector(clip_vector(features, signal, coarse), fold)
 
     def predict_file(self, path: str | Path, fold: int | None = None,
                      cache: FeatureCache | None = None) -> Prediction:
         """Decode, analyse and predict one file (raises AudioLoadError for unreadable files)."""
         from audioscope.core.analysis import analyse_file
 
-        analysis = analyse_file(path, self.feature_params, cache)
-        return self.predict_features(analysis.features, analysis.clip.signal, fold)
+        analysis = analyse_file(path, self.feature_params, cache, also=(COARSE_PARAMS,))
+        return self.predict_features(analysis.features, analysis.clip.signal, fold, analysis.extra[0])
 
 
 def load_bundle(directory: str | Path | None = None, trust: bool = False) -> ModelBundle:

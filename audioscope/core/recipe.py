@@ -17,25 +17,49 @@ that chose this recipe.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from audioscope.core.features import FeatureParams, Features, compute_features
 
 # Bump when clip_vector changes its output: cached vectors and bundled models depend on it.
-RECIPE_VERSION = "clip-stats-2"
+RECIPE_VERSION = "clip-stats-3"
 COARSE_PARAMS = FeatureParams(n_mels=40, n_mfcc=20)   # the second, coarser analysis
 COARSE_BANDS = 32                                    # of the 128-band spectrogram
 _MODULATION_EDGES = (1, 2, 3, 5, 8, 13, 22, 40, 80)   # bins of a 256-point FFT over frames
+VECTOR_LENGTH = 807
 
 
-def clip_vector(features: Features, signal: np.ndarray) -> np.ndarray:
-    """807 float64 values describing a clip; ``features`` must use the default parameters."""
+def clip_vector(features: Features, signal: np.ndarray, coarse: Features | None = None) -> np.ndarray:
+    """807 float64 values describing a clip; ``features`` must use the default parameters and
+    ``coarse`` (computed here when not given) ``COARSE_PARAMS``."""
     signal = np.ascontiguousarray(signal, dtype=np.float32)
-    coarse = compute_features(signal, COARSE_PARAMS)
-    return np.concatenate([
-        _relative_stats(coarse.mel_db.astype(np.float64), coarse.mfcc.astype(np.float64), len(signal)),
-        _absolute_stats(features.mel_db.astype(np.float64), features.mfcc.astype(np.float64), signal),
-    ])
+    if coarse is None:
+        coarse = compute_features(signal, COARSE_PARAMS)
+    return clip_vectors([features], [coarse], [signal])[0]
+
+
+def clip_vectors(features: Sequence[Features], coarse: Sequence[Features],
+                 signals: Sequence[np.ndarray]) -> np.ndarray:
+    """``clip_vector`` for many clips at once, (n_clips, 807): clips with the same number of
+    frames are summarised together, which spares most of numpy's per-call overhead."""
+    if any(c.params != COARSE_PARAMS for c in coarse):
+        raise ValueError(f"coarse features need {COARSE_PARAMS}")
+    out = np.empty((len(features), VECTOR_LENGTH))
+    groups: dict[int, list[int]] = {}
+    for i, f in enumerate(features):
+        groups.setdefault(f.mel_db.shape[1], []).append(i)
+    for members in groups.values():
+        mel = np.stack([coarse[i].mel_db for i in members]).astype(np.float64)
+        mfcc = np.stack([coarse[i].mfcc for i in members]).astype(np.float64)
+        lengths = np.array([len(signals[i]) for i in members])
+        relative = _relative_stats(mel, mfcc, lengths)
+        mel = np.stack([features[i].mel_db for i in members]).astype(np.float64)
+        mfcc = np.stack([features[i].mfcc for i in members]).astype(np.float64)
+        absolute = _absolute_stats(mel, mfcc, [signals[i] for i in members])
+        out[members] = np.concatenate([relative, absolute], axis=1)
+    return out
 
 
 def make_model(n_samples: int | None = None, random_state: int = 0):
@@ -59,64 +83,80 @@ def make_model(n_samples: int | None = None, random_state: int = 0):
 
 
 def _deltas(values: np.ndarray) -> np.ndarray:
-    return np.diff(values, axis=1) if values.shape[1] > 1 else np.zeros((values.shape[0], 1))
+    """Frame-to-frame differences along the last axis (one zero column for one frame)."""
+    if values.shape[-1] > 1:
+        return np.diff(values, axis=-1)
+    return np.zeros(values.shape[:-1] + (1,))
 
 
-def _relative_stats(mel: np.ndarray, mfcc: np.ndarray, n_samples: int) -> np.ndarray:
-    """Statistics of a (40-band) mel dB spectrogram relative to its loudest bin."""
-    top = mel.max()
-    rel = mel - top
-    frame_level = rel.max(axis=0)
+def _relative_stats(mel: np.ndarray, mfcc: np.ndarray, n_samples: np.ndarray) -> np.ndarray:
+    """Statistics of (clips, 40 bands, frames) mel dB spectrograms relative to each clip's
+    loudest bin, one row per clip."""
+    n_clips = mel.shape[0]
+    top = mel.max(axis=(1, 2))
+    rel = mel - top[:, None, None]
+    frame_level = rel.max(axis=1)
     power = 10 ** (mel / 10)
-    share = power / (power.sum(axis=0, keepdims=True) + 1e-12)
-    band = np.arange(mel.shape[0])[:, None]
-    centroid = (share * band).sum(axis=0)
-    spread = np.sqrt((share * (band - centroid) ** 2).sum(axis=0))
-    entropy = -(share * np.log(share + 1e-12)).sum(axis=0)
-    flatness = np.exp(np.mean(np.log(power + 1e-12), axis=0)) / (np.mean(power, axis=0) + 1e-12)
+    share = power / (power.sum(axis=1, keepdims=True) + 1e-12)
+    band = np.arange(mel.shape[1])[None, :, None]
+    centroid = (share * band).sum(axis=1)
+    spread = np.sqrt((share * (band - centroid[:, None, :]) ** 2).sum(axis=1))
+    entropy = -(share * np.log(share + 1e-12)).sum(axis=1)
+    flatness = np.exp(np.mean(np.log(power + 1e-12), axis=1)) / (np.mean(power, axis=1) + 1e-12)
     flux = _deltas(mel)
+    per_frame = np.stack([centroid, spread, entropy, flatness], axis=1)   # (clips, 4, frames)
+    frame_summary = np.stack([per_frame.mean(axis=2), per_frame.std(axis=2)], axis=2)
     return np.concatenate([
-        rel.mean(axis=1) - rel.mean(), rel.std(axis=1), np.percentile(rel, [10, 50, 90], axis=1).ravel(),
-        flux.clip(0).mean(axis=1), flux.std(axis=1),
-        mfcc[1:].mean(axis=1), mfcc[1:].std(axis=1), _deltas(mfcc)[1:].std(axis=1),
-        np.percentile(frame_level, [10, 50, 90]), [frame_level.std()],
-        [(frame_level > -10).mean(), (frame_level > -20).mean(), (frame_level > -30).mean()],
-        [centroid.mean(), centroid.std(), spread.mean(), spread.std(), entropy.mean(), entropy.std(),
-         flatness.mean(), flatness.std(), np.log(n_samples), top],
+        rel.mean(axis=2) - rel.mean(axis=(1, 2))[:, None], rel.std(axis=2),
+        np.percentile(rel, [10, 50, 90], axis=2).transpose(1, 0, 2).reshape(n_clips, -1),
+        flux.clip(0).mean(axis=2), flux.std(axis=2),
+        mfcc[:, 1:].mean(axis=2), mfcc[:, 1:].std(axis=2), _deltas(mfcc)[:, 1:].std(axis=2),
+        np.percentile(frame_level, [10, 50, 90], axis=1).T, frame_level.std(axis=1)[:, None],
+        (frame_level[:, None, :] > np.array([-10, -20, -30])[None, :, None]).mean(axis=2),
+        frame_summary.reshape(n_clips, -1), np.log(n_samples)[:, None], top[:, None],
         _modulation_spectrum(rel),
-    ])
+    ], axis=1)
 
 
 def _modulation_spectrum(rel: np.ndarray, n_groups: int = 8) -> np.ndarray:
-    """Log energy of band-group level fluctuations in 8 modulation-rate bins."""
-    n_bands, n_frames = rel.shape
+    """Log energy of band-group level fluctuations in 8 modulation-rate bins, per clip."""
+    n_clips, n_bands, n_frames = rel.shape
     n_bins = len(_MODULATION_EDGES) - 1
     if n_frames < 8:
-        return np.zeros(n_groups * n_bins)
-    groups = rel.reshape(n_groups, n_bands // n_groups, n_frames).mean(axis=1)
-    centred = groups - groups.mean(axis=1, keepdims=True)
-    spectrum = np.abs(np.fft.rfft(centred * np.hanning(n_frames), n=256, axis=1)) / np.sqrt(n_frames)
-    bins = [spectrum[:, a:b].mean(axis=1) for a, b in zip(_MODULATION_EDGES[:-1], _MODULATION_EDGES[1:])]
-    return np.log1p(np.stack(bins, axis=1)).ravel()
+        return np.zeros((n_clips, n_groups * n_bins))
+    groups = rel.reshape(n_clips, n_groups, n_bands // n_groups, n_frames).mean(axis=2)
+    centred = groups - groups.mean(axis=2, keepdims=True)
+    spectrum = np.abs(np.fft.rfft(centred * np.hanning(n_frames), n=256, axis=2)) / np.sqrt(n_frames)
+    bins = [spectrum[:, :, a:b].mean(axis=2) for a, b in zip(_MODULATION_EDGES[:-1], _MODULATION_EDGES[1:])]
+    return np.log1p(np.stack(bins, axis=2)).reshape(n_clips, -1)
 
 
-def _absolute_stats(mel: np.ndarray, mfcc: np.ndarray, signal: np.ndarray) -> np.ndarray:
-    """Statistics of the default (128-band, absolute dB) spectrogram and its MFCCs."""
+def _absolute_stats(mel: np.ndarray, mfcc: np.ndarray, signals: Sequence[np.ndarray]) -> np.ndarray:
+    """Statistics of (clips, 128 bands, frames) absolute dB spectrograms and their MFCCs."""
+    n_clips, n_bands, n_frames = mel.shape
     delta = _deltas(mfcc)
-    coarse = mel.reshape(COARSE_BANDS, mel.shape[0] // COARSE_BANDS, -1).mean(axis=1)
-    frame_level = mel.max(axis=0)
-    crossings = np.mean(np.abs(np.diff(np.sign(signal))) > 0) if len(signal) > 1 else 0.0
-    if coarse.shape[1] >= 8:
-        centred = coarse - coarse.mean(axis=1, keepdims=True)
-        spectrum = np.abs(np.fft.rfft(centred, n=64, axis=1))[:, 1:33]
-        modulation = spectrum.reshape(COARSE_BANDS, 4, 8).mean(axis=2).ravel()
+    coarse = mel.reshape(n_clips, COARSE_BANDS, n_bands // COARSE_BANDS, n_frames).mean(axis=2)
+    frame_level = mel.max(axis=1)
+    if n_frames >= 8:
+        centred = coarse - coarse.mean(axis=2, keepdims=True)
+        spectrum = np.abs(np.fft.rfft(centred, n=64, axis=2))[:, :, 1:33]
+        modulation = spectrum.reshape(n_clips, COARSE_BANDS, 4, 8).mean(axis=3).reshape(n_clips, -1)
     else:
-        modulation = np.zeros(COARSE_BANDS * 4)
+        modulation = np.zeros((n_clips, COARSE_BANDS * 4))
+    low, high = np.percentile(coarse, [10, 90], axis=2)
     return np.concatenate([
-        mfcc.mean(axis=1), mfcc.std(axis=1), np.abs(delta).mean(axis=1), delta.std(axis=1),
-        coarse.mean(axis=1), coarse.std(axis=1),
-        np.percentile(coarse, 90, axis=1) - np.percentile(coarse, 10, axis=1),
-        [frame_level.mean(), frame_level.std(), frame_level.max() - np.median(frame_level),
-         crossings, np.log(len(signal))],
+        mfcc.mean(axis=2), mfcc.std(axis=2), np.abs(delta).mean(axis=2), delta.std(axis=2),
+        coarse.mean(axis=2), coarse.std(axis=2), high - low,
+        np.stack([frame_level.mean(axis=1), frame_level.std(axis=1),
+                  frame_level.max(axis=1) - np.median(frame_level, axis=1),
+                  [_crossing_rate(s) for s in signals], [np.log(len(s)) for s in signals]], axis=1),
         modulation,
-    ])
+    ], axis=1)
+
+
+def _crossing_rate(signal: np.ndarray) -> float:
+    """Share of consecutive samples whose signs (-1, 0, +1) differ."""
+    if len(signal) < 2:
+        return 0.0
+    sign = np.sign(signal)
+    return np.count_nonzero(sign[1:] != sign[:-1]) / (len(signal) - 1)

@@ -17,6 +17,7 @@ from audioscope.core.cache import FeatureCache
 from audioscope.core.classifier import ModelLoadError, Prediction, shared_bundle
 from audioscope.core.dataset import row_of_file
 from audioscope.core.features import FeatureParams, compute_features
+from audioscope.core.recipe import COARSE_PARAMS
 from audioscope.gui.clip_views import ClipViews, ViewImages, view_images
 from audioscope.gui.prediction_panel import PredictionPanel
 from audioscope.gui.workers import LatestOnly
@@ -59,18 +60,17 @@ def inspect_clip(request: ClipRequest, params: FeatureParams, cache: FeatureCach
     """
     if request.row is None:
         request = ClipRequest(request.path, row_of_file(request.path))
-    analysis = analyse_file(request.path, params, cache)
-    analysis.features.mel_frequencies  # noqa: B018 — warm librosa here, not on the GUI thread
-    images = view_images(analysis.features)
     try:
         bundle = shared_bundle()
     except ModelLoadError as exc:
-        return Inspection(request, analysis, images, None, f"No prediction: {exc}")
-    if params == bundle.feature_params:
-        model_features = analysis.features
-    else:  # the views use other parameters than the model was trained with
-        model_features = compute_features(analysis.clip.signal, bundle.feature_params)
-    prediction = bundle.predict_features(model_features, analysis.clip.signal, request.fold)
+        analysis = analyse_file(request.path, params, cache)
+        return Inspection(request, analysis, view_images(analysis.features), None, f"No prediction: {exc}")
+    # The model's two analyses come in the same pass (one STFT when the views use its settings).
+    model_sets = (bundle.feature_params, COARSE_PARAMS)
+    analysis = analyse_file(request.path, params, cache, also=model_sets)
+    images = view_images(analysis.features)
+    model_features, coarse = analysis.extra
+    prediction = bundle.predict_features(model_features, analysis.clip.signal, request.fold, coarse)
     return Inspection(request, analysis, images, prediction)
 
 
