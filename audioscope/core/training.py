@@ -81,7 +81,7 @@ def extract_vectors(paths: list[str], params: FeatureParams = FeatureParams(), j
             if key is not None:
                 keys[i] = key
     done = len(paths) - len(todo)
-    if progress is not None and done:
+    if progress is not None:          # first call: the clips found in the cache
         progress(done, len(paths))
     errors = []
     if todo:

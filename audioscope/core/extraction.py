@@ -1,0 +1,120 @@
+"""Clip vectors for a whole dataset: on local cores or on a Dask cluster, into the cache and
+optionally a features file (.npz or .csv).
+
+On a cluster the tasks run on the Dask workers through joblib's dask backend: the workers
+need audioscope installed and must see the audio files at the same paths (a shared file
+system); the cache is read and written here, by the caller, never by the workers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from audioscope.core.cache import FeatureCache
+from audioscope.core.dataset import Dataset
+from audioscope.core.features import FeatureParams
+from audioscope.core.recipe import RECIPE_VERSION
+from audioscope.core.training import Progress, extract_vectors
+
+FEATURE_FILE_SUFFIXES = (".npz", ".csv")
+
+
+class ExtractionError(Exception):
+    """Extraction could not start or its output could not be written; the message says why."""
+
+
+@dataclass
+class Extraction:
+    """Vectors of a dataset's available clips, in table order (NaN rows: unreadable files)."""
+
+    clips: pd.DataFrame
+    vectors: np.ndarray
+    errors: list[str]
+    from_cache: int
+    seconds: float
+    params: FeatureParams
+
+    def summary(self) -> str:
+        computed = len(self.clips) - self.from_cache - len(self.errors)
+        rate = computed / self.seconds if self.seconds > 0 else 0.0
+        return (f"{len(self.clips)} clips: {computed} computed ({rate:.0f} clips/s), "
+                f"{self.from_cache} from the cache, {len(self.errors)} unreadable; {self.seconds:.1f} s")
+
+
+@contextlib.contextmanager
+def joblib_backend(scheduler: str | None, connect_timeout: float = 10.0) -> Iterator[object]:
+    """Route joblib's parallel work to the Dask scheduler at ``scheduler`` (yields the
+    client), or leave joblib on local processes when it is None."""
+    if scheduler is None:
+        yield None
+        return
+    import joblib
+
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise ExtractionError("--scheduler needs Dask's distributed scheduler; install it with "
+                              "pip install 'audioscope[cluster]'") from None
+    try:
+        client = Client(scheduler, timeout=connect_timeout)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ExtractionError(f"cannot connect to the Dask scheduler at {scheduler} ({exc})") from None
+    with client, joblib.parallel_config(backend="dask"):
+        yield client
+
+
+def extract_dataset(dataset: Dataset, cache: FeatureCache | None, jobs: int = -1,
+                    scheduler: str | None = None, progress: Progress | None = None,
+                    params: FeatureParams = FeatureParams()) -> Extraction:
+    """Clip vectors of every available clip of ``dataset``, through ``cache``."""
+    clips = dataset.table[dataset.table["available"]].reset_index(drop=True)
+    paths = clips["path"].tolist()
+    found_in_cache: list[int] = []
+
+    def track(done: int, total: int) -> None:
+        if not found_in_cache:       # extract_vectors first reports the clips found in the cache
+            found_in_cache.append(done)
+        if progress is not None:
+            progress(done, total)
+
+    started = time.perf_counter()
+    with joblib_backend(scheduler):
+        vectors, errors = extract_vectors(paths, params, jobs=jobs, cache=cache, progress=track)
+    seconds = time.perf_counter() - started
+    return Extraction(clips, vectors, errors, found_in_cache[0] if found_in_cache else 0, seconds, params)
+
+
+def write_feature_file(extraction: Extraction, out: Path) -> None:
+    """Write the vectors with each clip's metadata: ``.npz`` (arrays, plus the recipe version
+    and feature parameters) or ``.csv`` (one row a clip: metadata, then v000 … v806)."""
+    clips = extraction.clips
+    meta = {"slice_file_name": np.array(clips["slice_file_name"].tolist(), dtype=str),
+            "fold": clips["fold"].to_numpy(dtype=np.int64),
+            "classID": clips["classID"].to_numpy(dtype=np.int64),
+            "class": np.array(clips["class"].astype(str).tolist(), dtype=str)}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".partial")
+    try:
+        if out.suffix.lower() == ".npz":
+            with open(tmp, "wb") as f:
+                np.savez_compressed(f, vectors=extraction.vectors, **meta, recipe=np.array(RECIPE_VERSION),
+                                    feature_params=np.array(extraction.params.key()))
+        elif out.suffix.lower() == ".csv":
+            table = pd.DataFrame(meta)
+            columns = [f"v{i:03d}" for i in range(extraction.vectors.shape[1])]
+            table = pd.concat([table, pd.DataFrame(extraction.vectors, columns=columns)], axis=1)
+            table.to_csv(tmp, index=False, float_format="%.17g")
+        else:
+            raise ExtractionError(f"{out}: the features file must end in .npz or .csv")
+        tmp.replace(out)
+    except OSError as exc:
+        raise ExtractionError(f"{out}: cannot be written ({exc.strerror or exc})") from None
+    finally:
+        tmp.unlink(missing_ok=True)

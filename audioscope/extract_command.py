@@ -1,0 +1,72 @@
+"""``audioscope extract``: clip vectors of a whole dataset into the cache and a features file,
+on local cores or a Dask cluster."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_extract_command(commands) -> None:
+    extract = commands.add_parser(
+        "extract", help="compute the classifier's features of a whole dataset (locally or on Dask)",
+        description="Compute the clip vector of every available clip of a dataset: fills the "
+                    "feature cache (so train and the explorer find them) and, with --out, writes "
+                    "them with each clip's metadata to a .npz or .csv file. With --scheduler the "
+                    "work runs on an existing Dask cluster, whose workers must have audioscope "
+                    "installed and see the audio files at the same paths.")
+    extract.add_argument("--dataset", metavar="PATH", type=Path, required=True, dest="extract_dataset",
+                         help="UrbanSound8K folder")
+    extract.add_argument("--jobs", metavar="N", type=int, default=-1,
+                         help="parallel tasks (default: all local cores, or all Dask worker threads)")
+    extract.add_argument("--scheduler", metavar="ADDRESS",
+                         help="address of a Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+                              "(needs pip install 'audioscope[cluster]')")
+    extract.add_argument("--out", metavar="FILE", type=Path,
+                         help="also write the vectors and metadata to FILE (.npz or .csv)")
+    extract.set_defaults(handler=run_extract)
+
+
+def run_extract(args: argparse.Namespace) -> int:
+    """0 when every clip has its vector, 1 when any file was unreadable or a step failed, 2 for
+    usage errors."""
+    from audioscope.cli import _progress_printer
+    from audioscope.core.cache import FeatureCache
+    from audioscope.core.dataset import DatasetError, load_dataset
+    from audioscope.core.extraction import (FEATURE_FILE_SUFFIXES, ExtractionError, extract_dataset,
+                                            write_feature_file)
+
+    try:
+        dataset = load_dataset(args.extract_dataset)
+    except DatasetError as exc:
+        print(f"audioscope: {exc}", file=sys.stderr)
+        return 1
+    out = args.out.resolve() if args.out is not None else None
+    if out is not None:
+        if out.suffix.lower() not in FEATURE_FILE_SUFFIXES:
+            print(f"audioscope: {out}: the features file must end in .npz or .csv", file=sys.stderr)
+            return 2
+        if out.is_relative_to(dataset.root):
+            print(f"audioscope: {out}: refusing to write inside the dataset folder; choose another --out",
+                  file=sys.stderr)
+            return 2
+        if out.is_dir():
+            print(f"audioscope: {out}: is a folder; --out names a file", file=sys.stderr)
+            return 2
+    where = f"the Dask cluster at {args.scheduler}" if args.scheduler else "this machine"
+    print(f"{dataset.root}: {dataset.n_available} of {dataset.n_clips} clips available; "
+          f"extracting on {where}", file=sys.stderr)
+    try:
+        extraction = extract_dataset(dataset, FeatureCache(), jobs=args.jobs, scheduler=args.scheduler,
+                                     progress=_progress_printer("extracting features"))
+        for error in extraction.errors:
+            print(f"audioscope: {error}", file=sys.stderr)
+        print(extraction.summary())
+        if out is not None:
+            write_feature_file(extraction, out)
+            print(f"features written to {out}", file=sys.stderr)
+    except ExtractionError as exc:
+        print(f"audioscope: {exc}", file=sys.stderr)
+        return 1
+    return 1 if extraction.errors else 0
