@@ -28,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--dataset", metavar="PATH", type=Path,
                         help="open this UrbanSound8K folder (the one holding metadata/ and audio/)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
+    parser.add_argument("--self-test", nargs="?", const="", metavar="FILE", dest="self_test",
+                        help="check the installation headless: open the window offscreen, show FILE "
+                             "(default: a generated test tone), predict, print one line; exit 1 on failure")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
 
     info = commands.add_parser("info", help="print format, duration and levels of audio files",
@@ -40,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--json", action="store_true", help="print one JSON array instead of text")
     info.set_defaults(handler=run_info)
     add_model_commands(commands)
+    from audioscope.extract_command import add_extract_command
+
+    add_extract_command(commands)
     return parser
 
 
