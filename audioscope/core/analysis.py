@@ -31,6 +31,8 @@ def analyse_file(path: str | Path, params: FeatureParams = FeatureParams(),
     Raises AudioLoadError for files that cannot be decoded; cache problems are only logged.
     """
     clip = load_clip(path, analysis_rate=params.sample_rate)
+    if cache is not None and clip.duration < cache.min_duration_s:
+        cache = None
     wanted = [params, *also]
     found: dict[FeatureParams, Features] = {}
     keys: dict[FeatureParams, str] = {}

@@ -36,8 +36,11 @@ def file_digest(path: str | Path) -> str:
 class FeatureCache:
     """A folder of ``<key[:2]>/<key>.npz`` entries."""
 
-    def __init__(self, directory: str | Path | None = None) -> None:
+    def __init__(self, directory: str | Path | None = None, min_duration_s: float = 0.0) -> None:
+        """``min_duration_s``: analyses of shorter clips bypass the cache. The explorer sets it,
+        because recomputing a 4 s clip (~5 ms) beats hashing the file and writing its entries."""
         self.directory = Path(directory) if directory is not None else cache_dir() / "features"
+        self.min_duration_s = float(min_duration_s)
         self._writable = True
 
     @staticmethod

@@ -9,6 +9,7 @@ import sys
 
 import numpy as np
 import pytest
+import soundfile as sf
 
 from audioscope.core import cache as cache_module
 from audioscope.core.analysis import analyse_file
@@ -93,3 +94,15 @@ def test_default_location_follows_the_environment_variable(tmp_path):
     env = {**os.environ, "AUDIOSCOPE_CACHE_DIR": str(tmp_path / "elsewhere")}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == str(tmp_path / "elsewhere" / "features")
+
+
+def test_short_clips_bypass_a_cache_with_a_minimum_duration(original_files, tmp_path):
+    cache = FeatureCache(tmp_path / "cache", min_duration_s=20.0)
+    analysis = analyse_file(original_files[0], cache=cache)      # a 4 s clip
+    assert analysis.features.mel_db.shape[0] == 128
+    assert not list((tmp_path / "cache").rglob("*.npz"))
+    long_clip = tmp_path / "long.wav"
+    repeats = int(np.ceil(21.0 / analysis.clip.duration))
+    sf.write(long_clip, np.tile(analysis.clip.samples, (repeats, 1)), analysis.clip.format.sample_rate)
+    analyse_file(long_clip, cache=cache)                          # over 20 s: cached
+    assert len(list((tmp_path / "cache").rglob("*.npz"))) == 1
