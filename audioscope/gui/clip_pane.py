@@ -23,6 +23,7 @@ from audioscope.gui.prediction_panel import PredictionPanel
 from audioscope.gui.workers import LatestOnly
 
 log = logging.getLogger(__name__)
+PENDING_DELAY_MS = 300     # show "Predicting…" only for analyses slower than this
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,8 @@ class ClipPane(QWidget):
         self.title = QLabel(title)
         self.title.setVisible(bool(title))
         self._jobs = LatestOnly(self)
+        self._pending = QTimer(self, singleShot=True, interval=PENDING_DELAY_MS)
+        self._pending.timeout.connect(self.predictions.set_pending)
         self.request: ClipRequest | None = None
         self.inspection: Inspection | None = None
         layout = QVBoxLayout(self)
@@ -115,21 +118,28 @@ class ClipPane(QWidget):
         self.clear("Select a clip in the table, or drop an audio file on the window.")
 
     def show_clip(self, request: ClipRequest, params: FeatureParams, cache: FeatureCache) -> None:
-        """Analyse ``request`` in the background; a newer request makes this one stale."""
+        """Analyse ``request`` in the background; a newer request makes this one stale.
+
+        The previous clip stays on screen until the new one is ready (tens of ms for a
+        dataset clip); "Predicting…" appears only when that takes longer than PENDING_DELAY_MS,
+        so stepping through clips does not flicker or re-layout the pane twice per clip.
+        """
         self.request = request
-        self.predictions.set_pending()
+        self._pending.start()
         self._jobs.submit(inspect_clip, request, params, cache,
                           on_result=self._on_inspected, on_error=self._on_failed)
 
     def show_inspection(self, inspection: Inspection) -> None:
         """Draw an existing result (pinning a clip does not analyse it again)."""
         self._jobs.cancel()
+        self._pending.stop()
         self.request = inspection.request
         self._on_inspected(inspection)
 
     def show_missing(self, request: ClipRequest) -> None:
         """A dataset row whose file is not on disk."""
         self._jobs.cancel()
+        self._pending.stop()
         self.request, self.inspection = request, None
         name = request.row["slice_file_name"] if request.row is not None else request.path.name
         fold = request.fold
@@ -139,20 +149,16 @@ class ClipPane(QWidget):
 
     def clear(self, message: str) -> None:
         self._jobs.cancel()
+        self._pending.stop()
         self.request, self.inspection = None, None
         self.views.clear(message)
         self.predictions.clear("")
 
     def _on_inspected(self, inspection: Inspection) -> None:
-        # Views now, the prediction in a later event: each step stays short on the GUI thread
-        # and the views are painted in between.
+        # Views and prediction in one event, so they are painted together, once.
+        self._pending.stop()
         self.inspection = inspection
         self.views.set_analysis(inspection.analysis, inspection.request.row, inspection.images)
-        QTimer.singleShot(0, self, lambda: self._show_prediction(inspection))
-
-    def _show_prediction(self, inspection: Inspection) -> None:
-        if inspection is not self.inspection:
-            return  # another clip was shown meanwhile
         if inspection.prediction is None:
             self.predictions.clear(inspection.prediction_problem)
         else:
@@ -160,6 +166,7 @@ class ClipPane(QWidget):
         self.inspected.emit(inspection)
 
     def _on_failed(self, error: Exception) -> None:
+        self._pending.stop()
         self.inspection = None
         if isinstance(error, AudioLoadError):
             message = f"Cannot show {error.path.name}: {error.reason}.\n{error.path}"

@@ -25,6 +25,9 @@ from audioscope.gui.view_settings import ViewSettings
 from audioscope.gui.workers import LatestOnly
 
 log = logging.getLogger(__name__)
+# Clips shorter than this are analysed afresh each time they are shown: for an UrbanSound8K
+# clip that is faster than hashing the file and reading and writing cache entries.
+CACHE_MIN_DURATION_S = 20.0
 AUDIO_FILTER = f"Audio files ({' '.join('*' + e for e in AUDIO_EXTENSIONS)});;All files (*)"
 
 
@@ -39,7 +42,7 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None, cache: FeatureCache | None = None) -> None:
         super().__init__()
         self.settings = settings if settings is not None else QSettings()
-        self.cache = cache if cache is not None else FeatureCache()
+        self.cache = cache if cache is not None else FeatureCache(min_duration_s=CACHE_MIN_DURATION_S)
         self.dataset: Dataset | None = None
         self.setWindowTitle("audioscope")
         self.setWindowIcon(QIcon(str(resource_path("icons", "audioscope.svg"))))

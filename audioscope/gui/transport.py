@@ -65,6 +65,11 @@ class Transport(QWidget):
             self._set_enabled(False)
 
     # -- public API ---------------------------------------------------------------------
+    @property
+    def clip(self) -> Clip | None:
+        """The clip loaded for playback, if any."""
+        return self._clip
+
     def set_clip(self, clip: Clip | None) -> None:
         """Load ``clip`` for playback (stopping the current one); None unloads."""
         self._timer.stop()
