@@ -111,34 +111,42 @@ app = QApplication([]); app.setApplicationName("audioscope-bench")
 from audioscope.gui.main_window import MainWindow
 from audioscope.core.clip_filter import ClipFilter
 window = MainWindow(settings=QSettings(sys.argv[3], QSettings.Format.IniFormat))
+window.resize(1440, 900)
 painted = []
-class FirstPaint(QObject):
+class PaintProbe(QObject):
     def eventFilter(self, obj, event):
-        if event.type() == QEvent.Type.Paint and not painted:
-            painted.append(time.perf_counter() - t0)
+        if event.type() == QEvent.Type.Paint:
+            painted.append(time.perf_counter())
         return False
-probe = FirstPaint(); window.installEventFilter(probe); window.show()
+probe = PaintProbe(); window.installEventFilter(probe); window.show()
 def spin(cond, limit=60):
     end = time.time() + limit
     while not cond() and time.time() < end:
-        app.processEvents(); time.sleep(0.001)
+        app.processEvents(); time.sleep(0.0005)
 spin(lambda: painted and window.is_warm)
+first_paint = painted[0] - t0
 opened = []; window.dataset_opened.connect(opened.append); window.open_dataset(Path(sys.argv[1])); spin(lambda: opened)
 window.browser.filter_bar.set_filter(ClipFilter(availability=True), notify=True)
-latencies = []
-for row in range(int(sys.argv[2])):
+spin(lambda: False, 0.5)
+viewport = window.current.views.graphics.viewport()
+viewport.installEventFilter(probe); window.current.predictions.installEventFilter(probe)
+latencies, available = [], window.browser.proxy.rowCount()
+for i in range(int(sys.argv[2])):
     done = []
-    window.current.inspected.connect(lambda i: done.append(1))
-    started = time.perf_counter(); window.browser.select_row(row); spin(lambda: done); window.repaint()
+    window.current.inspected.connect(lambda inspection: done.append(time.perf_counter()))
+    started = time.perf_counter(); window.browser.select_row(i % available); spin(lambda: done)
+    spin(lambda: painted[-1] > done[0])      # views and prediction painted after the result
+    app.processEvents()                      # let that paint finish
     latencies.append(time.perf_counter() - started)
     window.current.inspected.disconnect()
 rss = next(int(l.split()[1]) / 1024 for l in open("/proc/self/status") if l.startswith("VmRSS:"))
-print(json.dumps({"first_paint_s": painted[0], "latencies": latencies, "rss_mb": rss,
-                  "rows": window.browser.proxy.total_count}))
+print(json.dumps({"first_paint_s": first_paint, "latencies": latencies, "rss_mb": rss,
+                  "rows": window.browser.proxy.total_count, "distinct_clips": min(available, len(latencies))}))
 """
 
 
 def explorer(root: Path, n_clips: int) -> dict:
+    """Run the explorer in a fresh process on ``root``; view ``n_clips`` available clips."""
     import json
 
     with tempfile.TemporaryDirectory() as folder:
@@ -164,7 +172,7 @@ def versions() -> str:
             f"(libsndfile {soundfile.__libsndfile_version__}), PySide6 {PySide6.__version__}")
 
 
-def report(clip: dict, dataset: dict, gui: dict, quick: bool) -> str:
+def report(clip: dict, dataset: dict, gui: dict, big: dict, quick: bool) -> str:
     ms = lambda s: f"{1000 * s:.1f} ms"  # noqa: E731
     t, a, f = clip["tutorial"], clip["audioscope"], clip["floor"]
     lines = [
@@ -184,12 +192,14 @@ def report(clip: dict, dataset: dict, gui: dict, quick: bool) -> str:
         f"- The tutorial's sequential loop (estimated from a sample of clips): {dataset['tutorial_s']:.1f} s; "
         f"ratio **{dataset['tutorial_s'] / dataset['cold_s']:.1f}×** (target ≥ 3×).",
         f"- Warm cache: {dataset['warm_s']:.2f} s for all clip vectors (target < 2 s).", "",
-        "## Explorer", "",
-        f"- Selection to all three views and the prediction drawn: median {ms(gui['selection_median_s'])}, "
-        f"p95 {ms(gui['selection_p95_s'])} over {gui['clips_viewed']} clips (target p95 ≤ 50 ms).",
+        "## Explorer (window 1440×900, offscreen)", "",
+        f"- Selection to all three views and the prediction painted, the 44 original-format clips: "
+        f"median {ms(gui['selection_median_s'])}, p95 {ms(gui['selection_p95_s'])} (target p95 ≤ 50 ms).",
+        f"- The same over {big['clips_viewed']} clips of the 22 kHz FLAC set: median "
+        f"{ms(big['selection_median_s'])}, p95 {ms(big['selection_p95_s'])}.",
         f"- Cold start to the first painted window: {gui['first_paint_s']:.2f} s (target ≤ 1.5 s).",
-        f"- Resident memory with the {gui['rows']}-row metadata loaded and {gui['clips_viewed']} clips "
-        f"viewed: {gui['rss_mb']:.0f} MB (target ≤ 400 MB).", "",
+        f"- Resident memory with the {big['rows']}-row metadata loaded and {big['clips_viewed']} clips "
+        f"viewed ({big['distinct_clips']} different): {big['rss_mb']:.0f} MB (target ≤ 400 MB).", "",
     ]
     return "\n".join(lines)
 
@@ -206,7 +216,8 @@ def main() -> int:
     clip = per_clip(originals, repeats=1 if args.quick else 3)
     dataset = whole_dataset(args.data / "UrbanSound8K-22k", limit=24 if args.quick else None)
     gui = explorer(args.data / "UrbanSound8K", n_clips=5 if args.quick else 44)
-    text = report(clip, dataset, gui, args.quick)
+    big = explorer(args.data / "UrbanSound8K-22k", n_clips=5 if args.quick else 100)
+    text = report(clip, dataset, gui, big, args.quick)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print(text)
