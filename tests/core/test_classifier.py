@@ -109,3 +109,17 @@ def test_another_scikit_learn_version_warns_or_fails_clearly(tmp_path):
         warnings.simplefilter("ignore")
         with pytest.raises(ModelLoadError, match="made with scikit-learn 0.24.2"):
             load_bundle(copy, trust=True)
+
+
+def test_the_numpy_soft_vote_gives_scikit_learns_probabilities(bundle, flac_root):
+    from audioscope.core.fast_predict import SoftVote
+    from audioscope.core.training import vectors_for_files
+
+    vectors = np.array(vectors_for_files([str(p) for p in sorted(flac_root.glob("audio/fold2/*.flac"))[:20]]))
+    for key, model in bundle.models.items():
+        fast = SoftVote.of(model)
+        assert fast is not None, key                      # the bundled models are recognised
+        np.testing.assert_allclose(fast.predict_proba(vectors), model.predict_proba(vectors), rtol=0, atol=1e-12)
+    # anything else is not taken for one: callers fall back to scikit-learn
+    from sklearn.dummy import DummyClassifier
+    assert SoftVote.of(DummyClassifier().fit(vectors, np.arange(20) % 2)) is None
