@@ -56,13 +56,15 @@ def floor_pipeline(path: str) -> None:
 
 
 def audioscope_pipeline(path: str, bundle) -> None:
-    """Load + resample + envelope + mel + MFCC + prediction, as the explorer does per clip."""
+    """Load + resample + envelope + mel + MFCC + prediction, as the explorer's worker does per
+    clip: the views' analysis and the model's coarser one share one STFT."""
     from audioscope.core.audio import load_clip
-    from audioscope.core.features import compute_features
+    from audioscope.core.features import compute_feature_sets
+    from audioscope.core.recipe import COARSE_PARAMS
 
     clip = load_clip(path)
-    features = compute_features(clip.signal, bundle.feature_params)
-    bundle.predict_features(features, clip.signal)
+    features, coarse = compute_feature_sets(clip.signal, [bundle.feature_params, COARSE_PARAMS])
+    bundle.predict_features(features, clip.signal, coarse=coarse)
 
 
 def per_clip(files: list[str], repeats: int) -> dict:

@@ -26,6 +26,8 @@ MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 1000, 768_000
 MAX_DECODED_BYTES = 1 << 30
 MAX_DURATION_S = 30 * 60
 
+# Samples decoded from integer codes are always finite; other codecs are checked.
+_INTEGER_SUBTYPES = frozenset({"PCM_S8", "PCM_U8", "PCM_16", "PCM_24", "PCM_32", "ULAW", "ALAW"})
 _BIT_DEPTHS = {
     "PCM_S8": 8, "PCM_U8": 8, "PCM_16": 16, "PCM_24": 24, "PCM_32": 32,
     "FLOAT": 32, "DOUBLE": 64, "ULAW": 8, "ALAW": 8,
@@ -158,7 +160,7 @@ def load_clip(path: str | Path, analysis_rate: int = ANALYSIS_RATE,
 
     if samples.shape[0] == 0:
         raise AudioLoadError(path, "contains no audio samples")
-    if not np.isfinite(samples).all():
+    if fmt.subtype not in _INTEGER_SUBTYPES and not np.isfinite(samples).all():
         raise AudioLoadError(path, "contains NaN or infinite sample values")
     if samples.shape[0] != fmt.frames:  # truncated data: describe what is really there
         fmt = AudioFormat(fmt.sample_rate, fmt.channels, samples.shape[0],

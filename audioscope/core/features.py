@@ -177,10 +177,10 @@ def mel_powers(signal: np.ndarray, param_sets: Sequence[FeatureParams]) -> list[
     outs = [np.empty((p.n_mels, n_frames), dtype=np.float32) for p in param_sets]
     for start in range(0, n_frames, _FRAMES_PER_BLOCK):
         block = frames[start:start + _FRAMES_PER_BLOCK]
-        spectrum = scipy.fft.rfft(block * window, axis=1)
+        # frames as columns: the spectrum comes out (bins, frames), as the sparse product wants
+        spectrum = scipy.fft.rfft(block.T * window[:, None], axis=0)
         power = np.square(spectrum.real)
         power += np.square(spectrum.imag)
-        power = np.ascontiguousarray(power.T)          # (bins, frames) for the sparse product
         for basis, out in zip(bases, outs):
             out[:, start:start + block.shape[0]] = basis @ power
     return outs
