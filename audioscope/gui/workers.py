@@ -23,6 +23,7 @@ class WorkerSignals(QObject):
 
     finished = Signal(object, object)
     failed = Signal(object, object)
+    progress = Signal(object, int, int)      # token, done, total
 
 
 class StaleJob(Exception):
@@ -39,11 +40,12 @@ class Worker(QRunnable):
 
     def __init__(self, fn: Callable[..., Any], *args: Any, token: object = None,
                  signals: WorkerSignals | None = None,
-                 still_wanted: Callable[[], bool] | None = None) -> None:
+                 still_wanted: Callable[[], bool] | None = None, reports_progress: bool = False) -> None:
         super().__init__()
         self.fn, self.args, self.token = fn, args, token
         self.signals = signals if signals is not None else WorkerSignals()
         self.still_wanted = still_wanted
+        self.reports_progress = reports_progress
         self.setAutoDelete(True)
 
     def run(self) -> None:
@@ -51,7 +53,10 @@ class Worker(QRunnable):
             self._report(self.signals.failed, StaleJob())  # superseded while queued: skip the work
             return
         try:
-            result = self.fn(*self.args)
+            if self.reports_progress:
+                result = self.fn(*self.args, progress=self._progress)
+            else:
+                result = self.fn(*self.args)
         except Exception as exc:  # reported, never raised into the pool thread
             self._report(self.signals.failed, exc)
         else:
@@ -63,6 +68,13 @@ class Worker(QRunnable):
         except RuntimeError:  # its owner was deleted (window closed): nobody wants it
             return False
 
+    def _progress(self, done: int, total: int) -> None:
+        """Passed to ``fn`` as ``progress=``; safe to call from the pool thread."""
+        try:
+            self.signals.progress.emit(self.token, int(done), int(total))
+        except RuntimeError:
+            pass
+
     def _report(self, signal, value: object) -> None:
         try:
             signal.emit(self.token, value)
@@ -72,6 +84,7 @@ class Worker(QRunnable):
 
 ResultCallback = Callable[[Any], None]
 ErrorCallback = Callable[[Exception], None]
+ProgressCallback = Callable[[int, int], None]
 
 
 class LatestOnly(QObject):
@@ -89,7 +102,9 @@ class LatestOnly(QObject):
         self._signals = WorkerSignals(self)  # shared by all jobs; a child, so it dies with us
         self._signals.finished.connect(self._on_finished)
         self._signals.failed.connect(self._on_failed)
+        self._signals.progress.connect(self._on_progress)
         self._pending: dict[int, tuple[ResultCallback, ErrorCallback | None]] = {}
+        self._progress_callbacks: dict[int, ProgressCallback] = {}
 
     @property
     def generation(self) -> int:
@@ -101,21 +116,37 @@ class LatestOnly(QObject):
         return self._generation in self._pending
 
     def submit(self, fn: Callable[..., Any], *args: Any, on_result: ResultCallback,
-               on_error: ErrorCallback | None = None) -> int:
-        """Run ``fn(*args)`` in the pool; return the job's generation number."""
+               on_error: ErrorCallback | None = None, on_progress: ProgressCallback | None = None) -> int:
+        """Run ``fn(*args)`` in the pool; return the job's generation number.
+
+        With ``on_progress``, ``fn`` is called with a ``progress=`` keyword: a callable
+        ``(done, total)`` it may call from the pool thread; ``on_progress(done, total)`` then
+        runs on the GUI thread, for the latest job only.
+        """
         self._generation += 1
         self._pending[self._generation] = (on_result, on_error)
         generation = self._generation
+        self._progress_callbacks.clear()
+        if on_progress is not None:
+            self._progress_callbacks[generation] = on_progress
         self._pool.start(Worker(fn, *args, token=generation, signals=self._signals,
-                                still_wanted=lambda: generation == self._generation))
+                                still_wanted=lambda: generation == self._generation,
+                                reports_progress=on_progress is not None))
         return generation
 
     def cancel(self) -> None:
         """Drop whatever is in flight (the jobs still run to completion)."""
         self._generation += 1
 
+    @Slot(object, int, int)
+    def _on_progress(self, generation: int, done: int, total: int) -> None:
+        callback = self._progress_callbacks.get(generation)
+        if callback is not None and generation == self._generation:
+            callback(done, total)
+
     @Slot(object, object)
     def _on_finished(self, generation: int, result: object) -> None:
+        self._progress_callbacks.pop(generation, None)
         entry = self._pending.pop(generation, None)
         if entry is None or generation != self._generation:
             return

@@ -174,3 +174,23 @@ def test_jobs_superseded_while_queued_do_not_run(qtbot):
     assert pool.waitForDone(5000)
     assert len(ran) <= 3 and ran[-1] == 99, ran  # the first (already running) and the last
     assert not runner.is_busy
+
+
+def counting(n: int, progress):
+    for i in range(1, n + 1):
+        progress(i, n)
+        time.sleep(0.002)
+    return threading.get_ident()
+
+
+def test_progress_reaches_the_gui_thread_for_the_latest_job_only(qtbot, pool):
+    jobs, seen, steps, old_steps = LatestOnly(), Collector(), [], []
+    jobs.submit(counting, 200, on_result=lambda r: None, on_progress=lambda d, t: old_steps.append(d))
+    jobs.submit(counting, 5, on_result=seen.on_result,
+                on_progress=lambda d, t: steps.append((d, t, threading.get_ident())))
+    qtbot.waitUntil(lambda: bool(seen.results), timeout=5000)
+    settle(qtbot, pool)
+    assert [(d, t) for d, t, _ in steps] == [(i, 5) for i in range(1, 6)]
+    assert {thread for _, _, thread in steps} == {threading.get_ident()}
+    assert seen.results[0] != threading.get_ident()
+    assert not old_steps or max(old_steps) < 200     # the superseded job's progress is dropped
