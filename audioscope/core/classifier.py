@@ -91,12 +91,17 @@ class ModelBundle:
         return key if key in self.models else "final"
 
     def predict_vector(self, vector: np.ndarray, fold: int | None = None) -> Prediction:
+        full = self.predict_matrix(np.asarray(vector, dtype=np.float64).reshape(1, -1), fold)[0]
+        return Prediction({name: float(p) for name, p in zip(CLASS_NAMES, full)}, self.model_key(fold))
+
+    def predict_matrix(self, vectors: np.ndarray, fold: int | None = None) -> np.ndarray:
+        """Probabilities (n, 10) in CLASS_NAMES order for clip vectors (n, 807)."""
         key = self.model_key(fold)
         model = self._fast[key] or self.models[key]
-        proba = model.predict_proba(np.asarray(vector, dtype=np.float64).reshape(1, -1))[0]
-        full = np.zeros(len(CLASS_NAMES))
-        full[np.asarray(model.classes_, dtype=int)] = proba
-        return Prediction({name: float(p) for name, p in zip(CLASS_NAMES, full)}, key)
+        proba = model.predict_proba(np.asarray(vectors, dtype=np.float64))
+        full = np.zeros((proba.shape[0], len(CLASS_NAMES)))
+        full[:, np.asarray(model.classes_, dtype=int)] = proba
+        return full
 
     def predict_features(self, features: Features, signal: np.ndarray, fold: int | None = None,
                          coarse: Features | None = None) -> Prediction:

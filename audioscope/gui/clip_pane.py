@@ -17,6 +17,8 @@ from audioscope.core.cache import FeatureCache
 from audioscope.core.classifier import ModelLoadError, Prediction, shared_bundle
 from audioscope.core.dataset import row_of_file
 from audioscope.core.features import FeatureParams, compute_features
+from audioscope.core.occlusion import MAX_DURATION_S as MAX_OCCLUSION_S
+from audioscope.core.occlusion import Occlusion, occlusion
 from audioscope.core.recipe import COARSE_PARAMS
 from audioscope.gui.clip_views import ClipViews, ViewImages, view_images
 from audioscope.gui.prediction_panel import PredictionPanel
@@ -24,6 +26,7 @@ from audioscope.gui.workers import LatestOnly
 
 log = logging.getLogger(__name__)
 PENDING_DELAY_MS = 300     # show "Predicting…" only for analyses slower than this
+WHY_DELAY_MS = 250         # occlusion starts once a clip has stayed selected this long
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,11 @@ def inspect_clip(request: ClipRequest, params: FeatureParams, cache: FeatureCach
     return Inspection(request, analysis, images, prediction)
 
 
+def explain_clip(signal: np.ndarray, fold: int | None) -> Occlusion | None:
+    """The "why" strip's occlusion of one clip (runs on a pool thread)."""
+    return occlusion(signal, shared_bundle(), fold)
+
+
 def warm_up(params: FeatureParams) -> None:
     """Load the bundled model and librosa's filterbank ahead of the first clip (pool thread).
 
@@ -97,6 +105,7 @@ class ClipPane(QWidget):
 
     inspected = Signal(object)
     failed = Signal(str)
+    explained = Signal(object)      # the why strip's Occlusion (or None) is drawn
 
     def __init__(self, title: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -108,6 +117,10 @@ class ClipPane(QWidget):
         self._jobs = LatestOnly(self)
         self._pending = QTimer(self, singleShot=True, interval=PENDING_DELAY_MS)
         self._pending.timeout.connect(self.predictions.set_pending)
+        # the "why" strip: occlusion starts once the user pauses on a clip
+        self._why_jobs = LatestOnly(self)
+        self._why_timer = QTimer(self, singleShot=True, interval=WHY_DELAY_MS)
+        self._why_timer.timeout.connect(self._explain)
         self.request: ClipRequest | None = None
         self.inspection: Inspection | None = None
         layout = QVBoxLayout(self)
@@ -126,6 +139,7 @@ class ClipPane(QWidget):
         """
         self.request = request
         self._pending.start()
+        self._stop_explaining()
         self._jobs.submit(inspect_clip, request, params, cache,
                           on_result=self._on_inspected, on_error=self._on_failed)
 
@@ -133,6 +147,7 @@ class ClipPane(QWidget):
         """Draw an existing result (pinning a clip does not analyse it again)."""
         self._jobs.cancel()
         self._pending.stop()
+        self._stop_explaining()
         self.request = inspection.request
         self._on_inspected(inspection)
 
@@ -140,6 +155,7 @@ class ClipPane(QWidget):
         """A dataset row whose file is not on disk."""
         self._jobs.cancel()
         self._pending.stop()
+        self._stop_explaining()
         self.request, self.inspection = request, None
         name = request.row["slice_file_name"] if request.row is not None else request.path.name
         fold = request.fold
@@ -150,6 +166,7 @@ class ClipPane(QWidget):
     def clear(self, message: str) -> None:
         self._jobs.cancel()
         self._pending.stop()
+        self._stop_explaining()
         self.request, self.inspection = None, None
         self.views.clear(message)
         self.predictions.clear("")
@@ -159,14 +176,39 @@ class ClipPane(QWidget):
         self._pending.stop()
         self.inspection = inspection
         self.views.set_analysis(inspection.analysis, inspection.request.row, inspection.images)
+        self._stop_explaining()
+        if inspection.prediction is not None:
+            self.views.why.clear("finding the parts that decide…")
+            self._why_timer.start()
         if inspection.prediction is None:
             self.predictions.clear(inspection.prediction_problem)
         else:
             self.predictions.set_prediction(inspection.prediction, inspection.request.true_class)
         self.inspected.emit(inspection)
 
+    def _stop_explaining(self) -> None:
+        self._why_timer.stop()
+        self._why_jobs.cancel()
+
+    def _explain(self) -> None:
+        inspection = self.inspection
+        if inspection is None or inspection.prediction is None:
+            return
+        self._why_jobs.submit(explain_clip, inspection.analysis.clip.signal, inspection.request.fold,
+                              on_result=lambda occ: self._on_explained(inspection, occ),
+                              on_error=lambda exc: self._on_explained(inspection, None, f"no strip: {exc}"))
+
+    def _on_explained(self, inspection: Inspection, occ: Occlusion | None, problem: str = "") -> None:
+        if inspection is not self.inspection:
+            return
+        if occ is None and not problem:
+            problem = f"the why strip covers clips up to {MAX_OCCLUSION_S:.0f} s"
+        self.views.why.set_occlusion(occ, problem)
+        self.explained.emit(occ)
+
     def _on_failed(self, error: Exception) -> None:
         self._pending.stop()
+        self._stop_explaining()
         self.inspection = None
         if isinstance(error, AudioLoadError):
             message = f"Cannot show {error.path.name}: {error.reason}.\n{error.path}"

@@ -1,4 +1,4 @@
-"""Waveform, mel spectrogram and MFCC plots of one clip on one linked time axis.
+"""Waveform, mel spectrogram, "why" strip and MFCC plots of one clip on one linked time axis.
 
 The waveform is the Features min/max envelope (~2000 bins): two outline curves, filled with
 one vertical segment per bin. Both
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from audioscope.core.analysis import Analysis
 from audioscope.core.features import FeatureParams, Features, mel_band_centres
+from audioscope.gui.why_strip import WhyStrip
 
 COLORMAPS = ("magma", "viridis", "inferno", "plasma", "cividis", "turbo", "CET-L16")
 DEFAULT_COLORMAP = "magma"
@@ -124,12 +125,16 @@ class ClipViews(QWidget):
     # -- construction -------------------------------------------------------------------
     def _build_plots(self) -> None:
         g = self.graphics
+        self.why = WhyStrip()
         self.wave_plot = g.addPlot(row=0, col=0)
         self.mel_plot = g.addPlot(row=1, col=0)
-        self.mfcc_plot = g.addPlot(row=2, col=0)
-        self.plots = {"waveform": self.wave_plot, "mel": self.mel_plot, "mfcc": self.mfcc_plot}
-        for stretch, (name, plot) in zip((2, 4, 3), self.plots.items()):
-            g.ci.layout.setRowStretchFactor(list(self.plots).index(name), stretch)
+        g.addItem(self.why.plot, row=2, col=0)
+        self.mfcc_plot = g.addPlot(row=3, col=0)
+        self.plots = {"waveform": self.wave_plot, "mel": self.mel_plot, "why": self.why.plot,
+                      "mfcc": self.mfcc_plot}
+        for row, stretch in enumerate((2, 4, 1, 3)):
+            g.ci.layout.setRowStretchFactor(row, stretch)
+        for name, plot in self.plots.items():
             plot.setMouseEnabled(x=True, y=False)
             plot.setMenuEnabled(False)
             plot.hideButtons()
@@ -138,6 +143,7 @@ class ClipViews(QWidget):
                 plot.getAxis(axis).enableAutoSIPrefix(False)   # no "(x0.001)" scale factors
         self.master = self.wave_plot.getViewBox()
         self.mel_plot.setXLink(self.master)
+        self.why.plot.setXLink(self.master)
         self.mfcc_plot.setXLink(self.master)
         self.wave_plot.hideAxis("bottom")
         self.mel_plot.hideAxis("bottom")
@@ -167,7 +173,7 @@ class ClipViews(QWidget):
                                         colorMapMenu=False)
         self.mfcc_bar.setImageItem(self.mfcc_image)
         g.addItem(self.mel_bar, row=1, col=1)
-        g.addItem(self.mfcc_bar, row=2, col=1)
+        g.addItem(self.mfcc_bar, row=3, col=1)
 
         self.playheads: dict[str, pg.InfiniteLine] = {}
         self.crosshair_x: dict[str, pg.InfiniteLine] = {}
@@ -219,6 +225,7 @@ class ClipViews(QWidget):
             plot.setLimits(xMin=x0, xMax=max(duration, x0 + width), minXRange=min(0.01, duration))
         self.master.setXRange(0, duration, padding=0)
         self.set_playhead(0.0)
+        self.why.clear()
         self._pages.setCurrentWidget(self.graphics)
 
     def clear(self, message: str = "") -> None:
@@ -231,6 +238,7 @@ class ClipViews(QWidget):
             curve.setData([], [])
         self.mel_image.clear()
         self.mfcc_image.clear()
+        self.why.clear()
         self._pages.setCurrentWidget(self.message)
 
     @property
@@ -364,6 +372,8 @@ class ClipViews(QWidget):
             text += f"   {np.interp(y, ys, hz):.0f} Hz"
             if inside:
                 text += f"   {features.mel_db[row, col]:.1f} dB"
+        elif plot == "why":
+            text += f"   {self.why.describe(t)}" if self.why.describe(t) else ""
         elif plot == "mfcc" and -0.5 <= y < features.mfcc.shape[0] - 0.5:
             coef = int(round(y))
             text += f"   MFCC {coef}"
