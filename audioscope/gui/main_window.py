@@ -20,6 +20,7 @@ from audioscope.core.resources import resource_path
 from audioscope.gui.clip_browser import ClipBrowser
 from audioscope.gui.clip_pane import ClipPane, ClipRequest, Inspection, warm_up
 from audioscope.gui.error_dialog import install_excepthook
+from audioscope.gui.export_actions import ExportActions
 from audioscope.gui.transport import Transport
 from audioscope.gui.view_settings import ViewSettings
 from audioscope.gui.workers import LatestOnly
@@ -60,6 +61,7 @@ class MainWindow(QMainWindow):
         self._active = self.current           # the pane whose clip the transport plays
         self._jobs = LatestOnly(self)         # dataset loading
         self._build_layout()
+        self.exports = ExportActions(self, self.browser, self.cache)
         self._build_menus()
         self._connect()
         self._apply_view_settings()
@@ -113,6 +115,8 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         self._action(file_menu, "Open &dataset folder…", self.choose_dataset, "Ctrl+D")
         self._action(file_menu, "&Open files…", self.choose_files, "Ctrl+O")
+        file_menu.addSeparator()
+        self.exports.add_to(file_menu)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, "Ctrl+Q")
         view = self.menuBar().addMenu("&View")

@@ -1,0 +1,94 @@
+"""Writing what the explorer shows to files: the filtered table (CSV) and the features of
+chosen clips (CSV or NPZ). Files are written to a temporary name first and then renamed, so
+a failed export never leaves a half-written file under the chosen name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from audioscope.core.analysis import analyse_file
+from audioscope.core.audio import AudioLoadError
+from audioscope.core.cache import FeatureCache
+from audioscope.core.extraction import Extraction, ExtractionError, write_feature_file
+from audioscope.core.features import FeatureParams
+from audioscope.core.recipe import RECIPE_VERSION
+from audioscope.core.training import extract_vectors
+
+# The official metadata columns, then what audioscope adds.
+TABLE_COLUMNS = ("slice_file_name", "fsID", "start", "end", "salience", "fold", "classID", "class",
+                 "duration", "available", "path")
+
+
+class ExportError(Exception):
+    """The export could not be written; the message names the file and the reason."""
+
+
+@contextlib.contextmanager
+def atomic_path(out: Path) -> Iterator[Path]:
+    """A temporary path beside ``out`` that replaces ``out`` when the block succeeds."""
+    out = Path(out)
+    tmp = out.with_name(f".{out.name}.partial")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        yield tmp
+        os.replace(tmp, out)
+    except OSError as exc:
+        raise ExportError(f"{out}: cannot be written ({exc.strerror or exc})") from None
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def write_table_csv(table: pd.DataFrame, out: Path) -> int:
+    """The rows of ``table`` (as shown: filtered and sorted) with the metadata columns; returns
+    the number of rows written."""
+    columns = [c for c in TABLE_COLUMNS if c in table.columns]
+    with atomic_path(out) as tmp:
+        table[columns].to_csv(tmp, index=False)
+    return len(table)
+
+
+def export_clip_features(rows: pd.DataFrame, out: Path, cache: FeatureCache | None = None,
+                         params: FeatureParams = FeatureParams(),
+                         progress: Callable[[int, int], None] | None = None) -> list[str]:
+    """Features of the clips in ``rows`` (dataset rows with a ``path``) to ``out``:
+
+    * ``.csv``: one row per clip, metadata then the 807 clip-vector values (v000 …);
+    * ``.npz``: the same vectors and metadata, plus each clip's mel dB spectrogram and MFCCs
+      (``mel_db_<i>``, ``mfcc_<i>``, in row order) and the feature parameters.
+
+    Returns the messages of clips that could not be read (their vector row is NaN).
+    """
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".npz"):
+        raise ExportError(f"{out}: features are exported as .csv or .npz")
+    rows = rows.reset_index(drop=True)
+    vectors, errors = extract_vectors(rows["path"].tolist(), params, jobs=1, cache=cache, progress=progress)
+    extraction = Extraction(rows, vectors, errors, 0, 0.0, params)
+    if suffix == ".csv":
+        try:
+            write_feature_file(extraction, out)
+        except ExtractionError as exc:
+            raise ExportError(str(exc)) from None
+        return errors
+    arrays: dict[str, np.ndarray] = {
+        "vectors": vectors, "slice_file_name": np.array(rows["slice_file_name"].tolist(), dtype=str),
+        "fold": rows["fold"].to_numpy(dtype=np.int64), "class": np.array(rows["class"].astype(str).tolist(), dtype=str),
+        "recipe": np.array(RECIPE_VERSION), "feature_params": np.array(params.key())}
+    for i, path in enumerate(rows["path"]):
+        try:
+            features = analyse_file(path, params, cache).features
+        except AudioLoadError:
+            continue
+        arrays[f"mel_db_{i}"], arrays[f"mfcc_{i}"] = features.mel_db, features.mfcc
+    with atomic_path(out) as tmp, open(tmp, "wb") as f:
+        np.savez_compressed(f, **arrays)
+    return errors
