@@ -66,3 +66,15 @@ def test_extraction_names_bad_files_and_caches_good_ones(flac_root, tmp_path):
     again, _ = extract_vectors(paths, jobs=2, cache=cache, progress=lambda i, n: progress.append((i, n)))
     np.testing.assert_array_equal(again[[0, 2, 3, 4, 5]], expected)
     assert progress[-1] == (6, 6)
+
+
+def test_percentiles_equal_numpys_bit_for_bit():
+    from audioscope.core.recipe import percentiles
+
+    rng = np.random.default_rng(0)
+    for trial in range(500):
+        values = rng.normal(size=(2, int(rng.integers(1, 40)), int(rng.integers(1, 300)))) * 50
+        if trial % 3 == 0:
+            values = np.round(values)                 # ties
+        for qs in ((10, 50, 90), (10, 90), (0, 100)):
+            np.testing.assert_array_equal(percentiles(values, qs), np.percentile(values, qs, axis=-1))
