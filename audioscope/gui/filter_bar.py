@@ -1,4 +1,5 @@
-"""A row of filter controls for the clip table: classes, folds, salience, availability, text."""
+"""A row of filter controls for the clip table: classes, folds, salience, availability, text,
+and a removable chip for an explicit set of clips (e.g. a cell of the confusion matrix)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from collections.abc import Iterable
 
 from PySide6.QtCore import QSignalBlocker, QTimer, Signal
 from PySide6.QtGui import QAction, QMouseEvent
-from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QMenu, QPushButton,
-                               QToolButton, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QMenu, QPushButton, QToolButton, QWidget)
 
 from audioscope.core.clip_filter import ClipFilter
 from audioscope.core.dataset import CLASS_NAMES, FOLDS, readable_class
@@ -80,7 +81,8 @@ class _MultiSelectButton(QToolButton):
 class FilterBar(QWidget):
     """Filter controls; emits ``filter_changed(ClipFilter)`` when the user changes one.
 
-    Text edits are debounced by ``TEXT_DEBOUNCE_MS``; Return applies them at once.
+    Text edits are debounced by ``TEXT_DEBOUNCE_MS``; Return applies them at once. A names
+    criterion (set only through ``set_filter``) shows as a chip whose ✕ removes just it.
     """
 
     filter_changed = Signal(object)
@@ -106,6 +108,22 @@ class FilterBar(QWidget):
         self.clear_button.setToolTip("Show all clips")
         self.clear_button.clicked.connect(self._on_clear_clicked)
         self.count_label = QLabel()
+        self._names: frozenset[str] = frozenset()
+        self._names_label = ""
+        self.names_chip = QFrame(objectName="namesChip")
+        self.names_text = QLabel()
+        self.names_clear_button = QToolButton(text="✕", autoRaise=True)
+        self.names_clear_button.setToolTip("Remove this clip set; the other filters stay")
+        self.names_clear_button.clicked.connect(self._on_names_cleared)
+        chip_row = QHBoxLayout(self.names_chip)
+        chip_row.setContentsMargins(6, 0, 0, 0)
+        chip_row.setSpacing(2)
+        chip_row.addWidget(self.names_text)
+        chip_row.addWidget(self.names_clear_button)
+        chip_row.addStretch(1)
+        self.names_chip.setStyleSheet(
+            "#namesChip { background: rgba(88, 166, 255, 45); border-radius: 4px; }")
+        self.names_chip.hide()
 
         layout = QGridLayout(self)  # two rows: fits the narrow left-hand panel
         layout.setContentsMargins(0, 0, 0, 0)
@@ -117,6 +135,7 @@ class FilterBar(QWidget):
         search_row.addWidget(self.clear_button)
         search_row.addWidget(self.count_label)
         layout.addLayout(search_row, 1, 0, 1, 4)
+        layout.addWidget(self.names_chip, 2, 0, 1, 4)
         self.set_counts(0, 0)
 
     def _combo(self, choices: tuple[tuple[str, object], ...], tip: str) -> QComboBox:
@@ -131,7 +150,8 @@ class FilterBar(QWidget):
         return ClipFilter(classes=self.class_button.selected(), folds=self.fold_button.selected(),
                           salience=self.salience_combo.currentData(),
                           availability=self.availability_combo.currentData(),
-                          text=self.text_edit.text())
+                          text=self.text_edit.text(), names=self._names,
+                          names_label=self._names_label)
 
     def set_filter(self, clip_filter: ClipFilter, *, notify: bool = False) -> None:
         """Show ``clip_filter`` in the widgets; emit ``filter_changed`` only if ``notify``."""
@@ -144,6 +164,7 @@ class FilterBar(QWidget):
                 combo.setCurrentIndex(max(0, combo.findData(value)))
         with QSignalBlocker(self.text_edit):
             self.text_edit.setText(clip_filter.text)
+        self._show_names(clip_filter.names, clip_filter.names_label)
         if notify:
             self._emit_if_changed()
         else:
@@ -168,6 +189,18 @@ class FilterBar(QWidget):
 
     def _on_text_debounced(self) -> None:
         self._text_timer.stop()
+        self._emit_if_changed()
+
+    def _show_names(self, names: frozenset[str], label: str) -> None:
+        self._names, self._names_label = names, label if names else ""
+        description = ClipFilter(names=names, names_label=label).describe_names()
+        self.names_text.setText(description)
+        self.names_chip.setToolTip(f"Only these clips: {description}" if names else "")
+        self.names_chip.setVisible(bool(names))
+
+    def _on_names_cleared(self) -> None:
+        self._text_timer.stop()
+        self._show_names(frozenset(), "")
         self._emit_if_changed()
 
     def _on_clear_clicked(self) -> None:

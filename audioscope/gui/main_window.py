@@ -14,12 +14,14 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, Q
 
 from audioscope import __version__
 from audioscope.core.cache import FeatureCache
+from audioscope.core.clip_filter import ClipFilter
 from audioscope.core.dataset import AUDIO_EXTENSIONS, Dataset, DatasetError, load_dataset
 from audioscope.core.playback import PLAYING
 from audioscope.core.resources import resource_path
 from audioscope.gui.clip_browser import ClipBrowser
 from audioscope.gui.clip_pane import ClipPane, ClipRequest, Inspection, warm_up
 from audioscope.gui.error_dialog import install_excepthook
+from audioscope.gui.evaluation_view import EvaluationView
 from audioscope.gui.export_actions import ExportActions
 from audioscope.gui.transport import Transport
 from audioscope.gui.view_settings import ViewSettings
@@ -85,6 +87,8 @@ class MainWindow(QMainWindow):
         self.right_tabs = QTabWidget()
         self.right_tabs.addTab(panes, "Clip")
         self.right_tabs.addTab(self.browser.overview, "Fold overview")
+        self.evaluation = EvaluationView()
+        self.right_tabs.addTab(self.evaluation, "Evaluation")
         right = QWidget()
         layout = QVBoxLayout(right)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -148,6 +152,7 @@ class MainWindow(QMainWindow):
         self.browser.clip_selected.connect(self._on_clip_selected)
         self.browser.missing_selected.connect(self._on_missing_selected)
         self.browser.open_dataset_requested.connect(self.choose_dataset)
+        self.evaluation.cell_clicked.connect(self.show_clip_set)
         for pane in (self.pinned, self.current):
             pane.inspected.connect(self._on_inspected)
             pane.failed.connect(self._on_failed)
@@ -174,12 +179,19 @@ class MainWindow(QMainWindow):
     def _on_dataset_loaded(self, dataset: Dataset) -> None:
         self.dataset = dataset
         self.browser.set_dataset(dataset)
+        self.evaluation.set_dataset(dataset)
         self.setWindowTitle(f"audioscope — {dataset.root}")
         self.dataset_label.setText(f"{dataset.root.name}: {dataset.n_available} of "
                                    f"{dataset.n_clips} clips on disk")
         self.dataset_label.setToolTip("\n".join(dataset.notes) or str(dataset.root))
         self.statusBar().showMessage(f"Opened {dataset.root}", 5000)
         self.dataset_opened.emit(dataset)
+
+    def show_clip_set(self, clip_filter: ClipFilter) -> None:
+        """List exactly the clips of ``clip_filter`` in the table (e.g. one confusion cell)."""
+        self.browser.filter_bar.set_filter(clip_filter, notify=True)
+        self.browser.setCurrentIndex(0)
+        self.statusBar().showMessage(f"Listing {clip_filter.describe()}", 5000)
 
     def _on_dataset_failed(self, error: Exception) -> None:
         message = str(error) if isinstance(error, DatasetError) else f"{type(error).__name__}: {error}"

@@ -218,3 +218,27 @@ def test_changed_analysis_settings_apply_also_to_a_clip_still_loading(qtbot, win
     assert window.view_settings.feature_params() == FeatureParams(n_mels=40)
     assert got.args[0].analysis.features.mel_db.shape[0] == 40
     assert window.current.views.analysis.features.mel_db.shape[0] == 40
+
+
+def test_a_confusion_cell_lists_exactly_its_clips_and_they_play(qtbot, window, flac_root):
+    import pandas as pd
+
+    from audioscope.core.classifier import bundled_model_dir
+
+    open_dataset(qtbot, window, flac_root)
+    window.right_tabs.setCurrentWidget(window.evaluation)
+    qtbot.waitUntil(lambda: window.evaluation.isVisible(), timeout=WAIT_MS)
+    cv = pd.read_csv(bundled_model_dir() / "cv_predictions.csv")
+    wanted = set(cv[(cv["class"] == "siren") & (cv["predicted"] == "children_playing")]["slice_file_name"])
+    view = window.evaluation
+    qtbot.waitUntil(lambda: view.item_for("siren", "children_playing") is not None, timeout=WAIT_MS)
+    rect = view.table.visualItemRect(view.item_for("siren", "children_playing"))
+    view.table.scrollToItem(view.item_for("siren", "children_playing"))
+    rect = view.table.visualItemRect(view.item_for("siren", "children_playing"))
+    qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    proxy = window.browser.proxy
+    listed = {proxy.row_record(i)["slice_file_name"] for i in range(proxy.rowCount())}
+    assert listed == wanted and len(wanted) > 10
+    inspection = select(qtbot, window, 0)
+    assert inspection.request.row["class"] == "siren"
+    assert inspection.prediction.predicted == "children_playing"    # the same model, the same verdict

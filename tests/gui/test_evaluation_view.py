@@ -1,0 +1,192 @@
+"""EvaluationView: bars and matrix show the bundle's out-of-fold results; clicking a cell gives a
+filter that lists exactly that cell's clips; the filter bar shows and removes that clip set."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from PySide6.QtCore import Qt
+
+from audioscope.core.classifier import bundled_model_dir
+from audioscope.core.clip_filter import ClipFilter
+from audioscope.core.dataset import CLASS_NAMES, load_dataset
+from audioscope.gui.clip_table import ClipFilterProxy, ClipTableModel
+from audioscope.gui.evaluation_view import EvaluationView
+from audioscope.gui.filter_bar import FilterBar
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def predictions() -> pd.DataFrame:
+    """The bundle's out-of-fold predictions, read here independently of core.evaluation."""
+    return pd.read_csv(bundled_model_dir() / "cv_predictions.csv")
+
+
+@pytest.fixture(scope="module")
+def flac_dataset(flac_root):
+    return load_dataset(flac_root)
+
+
+@pytest.fixture
+def view(qtbot, flac_dataset):
+    view = EvaluationView()
+    qtbot.addWidget(view)
+    view.set_dataset(flac_dataset)
+    view.resize(900, 650)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+def click(qtbot, view: EvaluationView, true_class: str, predicted: str) -> None:
+    rect = view.table.visualItemRect(view.item_for(true_class, predicted))
+    assert view.table.viewport().rect().contains(rect.center())
+    qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def expected_names(predictions: pd.DataFrame, true_class: str, predicted: str, fold=None) -> set[str]:
+    rows = predictions[(predictions["class"] == true_class) & (predictions["predicted"] == predicted)]
+    if fold is not None:
+        rows = rows[rows["fold"] == fold]
+    return set(rows["slice_file_name"])
+
+
+def test_matrix_shows_the_model_cards_confusion_matrix(view):
+    card = json.loads((bundled_model_dir() / "model_card.json").read_text(encoding="utf-8"))
+    shown = [[int(view.item_for(t, p).text()) for p in CLASS_NAMES] for t in CLASS_NAMES]
+    assert shown == card["cross_validation"]["confusion_matrix"]
+    table = view.table
+    rows = [table.verticalHeaderItem(r).text() for r in range(10)]
+    assert rows == [n.replace("_", " ") for n in CLASS_NAMES]
+    assert table.horizontalHeaderItem(2).text() == "children\nplaying"
+    tip = view.item_for("siren", "children_playing").toolTip()
+    assert tip.startswith("true siren predicted as children playing: 38 clips (21.5 % of siren)")
+    assert "38 on disk" in tip
+    # the diagonal is coloured apart from the confusions: green against red
+    right, wrong = view.item_for("dog_bark", "dog_bark").background().color(), \
+        view.item_for("air_conditioner", "engine_idling").background().color()
+    assert right.green() > right.red() and wrong.red() > wrong.green()
+    assert "folds 1–2, 1761 clips" in view.summary.text()
+    assert "1761 of these clips are on disk" in view.summary.text()
+
+
+def test_bars_show_fold_accuracies_and_the_tutorial_baseline(view):
+    values = {key: label.text() for key, label in view.bars.values.items()}
+    assert values[("Fold 1", "model")] == "66.8 %  (873 clips)"
+    assert values[("Fold 2", "model")] == "54.2 %  (888 clips)"
+    assert values[("Mean of folds", "model")] == "60.5 %  ± 6.3"
+    assert values[("Fold 1", "baseline")] == "39.1 %"
+    assert values[("Mean of folds", "baseline")] == "37.7 %"
+
+
+@pytest.mark.parametrize("true_class, predicted", [
+    ("siren", "children_playing"), ("engine_idling", "air_conditioner"), ("gun_shot", "gun_shot"),
+    ("car_horn", "siren"),
+])
+def test_clicking_a_cell_filters_the_dataset_to_exactly_its_clips(view, qtbot, flac_dataset, predictions,
+                                                                  true_class, predicted):
+    with qtbot.waitSignal(view.cell_clicked) as clicked:
+        click(qtbot, view, true_class, predicted)
+    clip_filter = clicked.args[0]
+    assert isinstance(clip_filter, ClipFilter)
+    table = flac_dataset.table
+    shown = set(table["slice_file_name"][clip_filter.mask(table)])
+    assert shown == expected_names(predictions, true_class, predicted) and shown
+    assert clip_filter.names_label == (f"true {true_class.replace('_', ' ')} → "
+                                       f"predicted {predicted.replace('_', ' ')}")
+
+
+def test_one_folds_matrix_and_its_cells(view, qtbot, flac_dataset, predictions):
+    view.fold_combo.setCurrentIndex(view.fold_combo.findText("Fold 2"))
+    fold_2 = predictions[predictions["fold"] == 2]
+    counts = pd.crosstab(fold_2["class"], fold_2["predicted"]).reindex(
+        index=list(CLASS_NAMES), columns=list(CLASS_NAMES), fill_value=0)
+    shown = [[int(view.item_for(t, p).text()) for p in CLASS_NAMES] for t in CLASS_NAMES]
+    assert shown == counts.to_numpy().tolist()
+    with qtbot.waitSignal(view.cell_clicked) as clicked:
+        click(qtbot, view, "engine_idling", "air_conditioner")
+    clip_filter = clicked.args[0]
+    table = flac_dataset.table
+    shown = set(table["slice_file_name"][clip_filter.mask(table)])
+    assert shown == expected_names(predictions, "engine_idling", "air_conditioner", fold=2)
+    assert len(shown) == 7 and clip_filter.names_label.endswith(", fold 2")
+
+
+def test_an_empty_cell_emits_nothing(view, qtbot):
+    assert view.item_for("air_conditioner", "car_horn").text() == "0"
+    with qtbot.assertNotEmitted(view.cell_clicked):
+        click(qtbot, view, "air_conditioner", "car_horn")
+
+
+def test_cells_count_the_clips_on_disk_in_the_open_dataset(view, originals_root, predictions):
+    originals = load_dataset(originals_root).table
+    view.set_dataset(load_dataset(originals_root))
+    on_disk = set(originals["slice_file_name"][originals["available"]])
+    cell = expected_names(predictions, "dog_bark", "dog_bark")
+    assert view.item_for("dog_bark", "dog_bark").text() == f"{len(cell)}\n{len(cell & on_disk)} on disk"
+    assert len(cell & on_disk) > 0
+    in_evaluation = len(set(predictions["slice_file_name"]) & on_disk)
+    assert f"{in_evaluation} of these clips are on disk" in view.summary.text()
+    view.set_dataset(None)
+    assert view.item_for("dog_bark", "dog_bark").text() == str(len(cell))
+    assert "on disk" not in view.summary.text()
+
+
+def test_a_bundle_without_predictions_shows_why(qtbot, tmp_path):
+    view = EvaluationView(model_dir=tmp_path)
+    qtbot.addWidget(view)
+    view.show()
+    assert view.evaluation is None
+    assert "cv_predictions.csv: not found" in view.summary.text() and not view.table.isVisible()
+
+
+def test_a_bundle_without_report_shows_no_baseline(qtbot, tmp_path):
+    shutil.copy(bundled_model_dir() / "cv_predictions.csv", tmp_path)
+    view = EvaluationView(model_dir=tmp_path)
+    qtbot.addWidget(view)
+    view.show()
+    assert ("Fold 1", "model") in view.bars.values
+    assert not any(kind == "baseline" for _, kind in view.bars.values)
+
+
+def test_filter_bar_shows_combines_and_removes_the_clip_set(view, qtbot, flac_dataset, predictions):
+    bar = FilterBar()
+    proxy = ClipFilterProxy()
+    proxy.setSourceModel(ClipTableModel(flac_dataset))
+    bar.filter_changed.connect(proxy.set_filter)
+    qtbot.addWidget(bar)
+    bar.show()
+    assert not bar.names_chip.isVisible()
+    view.cell_clicked.connect(lambda f: bar.set_filter(f, notify=True))  # as the browser does
+    with qtbot.waitSignal(bar.filter_changed):
+        click(qtbot, view, "siren", "children_playing")
+    assert bar.names_chip.isVisible()
+    assert bar.names_text.text() == "38 clips: true siren → predicted children playing"
+    assert proxy.rowCount() == 38
+    assert {proxy.row_record(r)["slice_file_name"] for r in range(38)} == \
+        expected_names(predictions, "siren", "children_playing")
+    with qtbot.waitSignal(bar.filter_changed) as changed:  # other controls combine with it
+        bar.fold_button.choice_actions[1].trigger()
+    assert changed.args[0].names and changed.args[0].folds == {1}
+    assert proxy.rowCount() == len(expected_names(predictions, "siren", "children_playing", fold=1)) == 16
+    with qtbot.waitSignal(bar.filter_changed) as changed:
+        qtbot.mouseClick(bar.names_clear_button, Qt.MouseButton.LeftButton)
+    assert changed.args[0] == ClipFilter(folds={1})
+    assert not bar.names_chip.isVisible() and proxy.rowCount() == int((flac_dataset.table["fold"] == 1).sum())
+    bar.set_filter(view.cell_filter("siren", "siren"), notify=True)
+    assert bar.names_chip.isVisible()
+    qtbot.mouseClick(bar.clear_button, Qt.MouseButton.LeftButton)
+    assert not bar.names_chip.isVisible() and bar.current_filter() == ClipFilter()
+
+
+def test_screenshot_fits_a_typical_size(view, qtbot):
+    assert not view.table.verticalScrollBar().isVisible()
+    assert not view.table.horizontalScrollBar().isVisible()
+    out = REPO / "test-artifacts"
+    out.mkdir(exist_ok=True)
+    assert view.grab().save(str(out / "evaluation_view.png"))
