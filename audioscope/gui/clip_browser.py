@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QListWidget, QListWidgetItem,
                                QPushButton, QStackedWidget, QTableView, QTabWidget, QVBoxLayout,
@@ -122,6 +124,23 @@ class ClipBrowser(QTabWidget):
         selection.setCurrentIndex(
             index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
         self.table.scrollTo(index)
+
+    def select_clip(self, slice_file_name: str) -> bool:
+        """Make the dataset clip called ``slice_file_name`` current, clearing a filter that
+        hides it; False when the open dataset has no such clip."""
+        model = self.model
+        table = model.table
+        if table is None:
+            return False
+        hits = np.flatnonzero(table["slice_file_name"].to_numpy(dtype=object) == slice_file_name)
+        if hits.size == 0:
+            return False
+        source = model.index(model.source_row_of(int(hits[0])), 0)
+        if not self.proxy.mapFromSource(source).isValid():
+            self._show_filter(ClipFilter())            # it was filtered out: show all clips
+        self.setCurrentIndex(0)
+        self.select_row(self.proxy.mapFromSource(source).row())
+        return True
 
     def add_files(self, paths: list[Path]) -> None:
         """List ``paths`` under "My files" (once each) and show the last one."""

@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
         self.transport = Transport()
         self.view_settings = ViewSettings(self.settings)
         self._active = self.current           # the pane whose clip the transport plays
+        self._play_when_loaded: str | None = None   # a clip asked to play by name
         self._jobs = LatestOnly(self)         # dataset loading
         self._build_layout()
         self.exports = ExportActions(self, self.browser, self.cache)
@@ -187,6 +188,14 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Opened {dataset.root}", 5000)
         self.dataset_opened.emit(dataset)
 
+    def play_clip(self, slice_file_name: str) -> None:
+        """Select the dataset clip ``slice_file_name`` and play it once it is loaded (one click
+        on a map point or a gallery clip)."""
+        if not self.browser.select_clip(slice_file_name):
+            self.statusBar().showMessage(f"{slice_file_name} is not in the open dataset", 5000)
+            return
+        self._play_when_loaded = slice_file_name
+
     def show_clip_set(self, clip_filter: ClipFilter) -> None:
         """List exactly the clips of ``clip_filter`` in the table (e.g. one confusion cell)."""
         self.browser.filter_bar.set_filter(clip_filter, notify=True)
@@ -239,8 +248,11 @@ class MainWindow(QMainWindow):
         if pane is not self._active or pane.inspection is not inspection:
             return  # stale: another clip or pane took over meanwhile
         auditioning = self.transport.engine.state == PLAYING  # keep playing as Down moves on
+        row = inspection.request.row
+        asked = row is not None and row["slice_file_name"] == self._play_when_loaded
+        self._play_when_loaded = None
         self.transport.set_clip(inspection.analysis.clip)
-        if auditioning:
+        if auditioning or asked:
             self.transport.play_from(0.0)
 
     def _on_failed(self, message: str) -> None:

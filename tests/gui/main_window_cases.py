@@ -35,3 +35,21 @@ def test_space_in_the_table_plays_the_playhead_follows_and_down_auditions_the_ne
     assert window.transport.engine.position_seconds() < 0.5
     qtbot.keyClick(table, Qt.Key.Key_Space)
     assert window.transport.engine.state == PAUSED
+
+
+def test_a_clip_asked_for_by_name_is_selected_even_when_filtered_out_and_plays(window, qtbot, originals_root):
+    with qtbot.waitSignal(window.dataset_opened, timeout=30_000):
+        window.open_dataset(originals_root)
+    window.browser.filter_bar.set_filter(ClipFilter(availability=True, classes={"siren"}), notify=True)
+    name = "102305-6-0-0.wav"                                 # a gun shot: hidden by the filter
+    with qtbot.waitSignal(window.current.inspected, timeout=30_000) as got:
+        window.play_clip(name)
+    assert got.args[0].request.row["slice_file_name"] == name
+    assert not window.browser.proxy.clip_filter.is_active     # the filter that hid it was cleared
+    qtbot.waitUntil(lambda: window.transport.clip is got.args[0].analysis.clip, timeout=5000)
+    assert window.transport.engine.state == PLAYING
+    window.browser.filter_bar.set_filter(ClipFilter(availability=True), notify=True)
+    with qtbot.waitSignal(window.current.inspected, timeout=30_000):
+        window.browser.select_row(3)                                   # a plain selection
+    qtbot.waitUntil(lambda: window.transport.clip is window.current.inspection.analysis.clip, timeout=5000)
+    assert window.transport.engine.state == PLAYING           # auditioning continues, as with Down
