@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 DATASET ?=
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench model system-deps venv clean
+.PHONY: run test bench model package system-deps venv clean
 
 run: system-deps $(STAMP)
 	$(BIN)/audioscope $(if $(DATASET),--dataset "$(DATASET)")
@@ -23,6 +23,13 @@ bench: system-deps $(STAMP)
 model: $(STAMP)
 	@test -n "$(DATASET)" || { echo "usage: make model DATASET=/path/to/UrbanSound8K"; exit 2; }
 	$(BIN)/audioscope train --dataset "$(DATASET)" --out resources/model --compare-baseline
+
+# The one-folder application dist/audioscope/ (packaging/audioscope.spec), checked by its self-test.
+package: system-deps $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,package]'
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller \
+		packaging/audioscope.spec
+	dist/audioscope/audioscope --self-test
 
 system-deps:
 	@sh packaging/system-deps.sh

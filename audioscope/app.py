@@ -50,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     log_path = setup_logging(args.verbose)
     if args.command:
         return run_command(args)
+    if args.self_test is not None:
+        from audioscope.self_test import run_self_test
+
+        return run_self_test(Path(args.self_test) if args.self_test else None)
     if not has_display():
         print("audioscope: no display found (DISPLAY and WAYLAND_DISPLAY are unset). Run it in a "
               "desktop session, or set QT_QPA_PLATFORM=offscreen for a headless window.",
