@@ -20,6 +20,7 @@ from audioscope.core.playback import PLAYING
 from audioscope.core.resources import resource_path
 from audioscope.gui.clip_browser import ClipBrowser
 from audioscope.gui.clip_pane import ClipPane, ClipRequest, Inspection, warm_up
+from audioscope.gui.compare_panes import ComparePanes
 from audioscope.gui.error_dialog import install_excepthook
 from audioscope.gui.evaluation_view import EvaluationView
 from audioscope.gui.export_actions import ExportActions
@@ -54,10 +55,8 @@ class MainWindow(QMainWindow):
         self.resize(min(1440, int(screen.width() * 0.95)), min(900, int(screen.height() * 0.92)))
 
         self.browser = ClipBrowser()
-        self.pinned = ClipPane("A — pinned")
-        self.current = ClipPane("B — current selection")
-        self.current.title.hide()
-        self.pinned.hide()
+        self.panes = ComparePanes()
+        self.pinned, self.current = self.panes.pinned, self.panes.current
         self.transport = Transport()
         self.view_settings = ViewSettings(self.settings)
         self._active = self.current           # the pane whose clip the transport plays
@@ -82,11 +81,8 @@ class MainWindow(QMainWindow):
         self.warmed_up.emit()
 
     def _build_layout(self) -> None:
-        panes = QSplitter(Qt.Orientation.Horizontal)
-        panes.addWidget(self.pinned)
-        panes.addWidget(self.current)
         self.right_tabs = QTabWidget()
-        self.right_tabs.addTab(panes, "Clip")
+        self.right_tabs.addTab(self.panes, "Clip")
         self.right_tabs.addTab(self.browser.overview, "Fold overview")
         self.evaluation = EvaluationView()
         self.right_tabs.addTab(self.evaluation, "Evaluation")
@@ -268,7 +264,7 @@ class MainWindow(QMainWindow):
         """Analyse the shown clips again, also one still loading (its old job is dropped)."""
         for pane in (self.current, self.pinned):
             request = pane.request
-            if pane is self.pinned and not pane.isVisible():
+            if pane is self.pinned and not self.panes.comparing:
                 continue
             if request is not None and (request.row is None or request.row["available"]):
                 pane.show_clip(request, params, self.cache)
@@ -282,25 +278,19 @@ class MainWindow(QMainWindow):
     # -- compare and playback -------------------------------------------------------------
     def pin_current(self) -> None:
         """Show the current clip as A beside the next selections (B), on one scale and time axis."""
-        if self.current.inspection is None:
+        if not self.panes.pin():
             self.statusBar().showMessage("Select a clip first, then pin it", 5000)
             return
-        self.pinned.show_inspection(self.current.inspection)
-        self.pinned.show()
-        self.current.title.show()
-        self.pinned.views.master.setXLink(self.current.views.master)
         self._share_compare_scale()
         self._set_active(self.current)
 
     def unpin(self) -> None:
-        self.pinned.views.master.setXLink(None)
-        self.pinned.hide()
-        self.current.title.hide()
+        self.panes.unpin()
         self._set_active(self.current)
         self._share_compare_scale()
 
     def switch_playback(self) -> None:
-        if self.pinned.isVisible():
+        if self.panes.comparing:
             self._set_active(self.pinned if self._active is self.current else self.current)
 
     def _play_pane_from(self, pane: ClipPane, seconds: float) -> None:
@@ -310,32 +300,16 @@ class MainWindow(QMainWindow):
 
     def _set_active(self, pane: ClipPane) -> None:
         if pane is self._active and self.transport.isEnabled():
-            self._mark_active()
+            self.panes.mark_playing(self._active)
             return
         self._active.views.set_playhead(0.0)
         self._active = pane
         inspection = pane.inspection
         self.transport.set_clip(inspection.analysis.clip if inspection is not None else None)
-        self._mark_active()
-
-    def _mark_active(self) -> None:
-        for pane, name in ((self.pinned, "A — pinned"), (self.current, "B — current selection")):
-            playing = pane is self._active and self.pinned.isVisible()
-            pane.title.setText(f"<b>▶ {name} (plays; S switches)</b>" if playing else name)
+        self.panes.mark_playing(self._active)
 
     def _share_compare_scale(self) -> None:
-        """Same dB colour scale on A and B while comparing; each its own otherwise."""
-        a, b = self.pinned.inspection, self.current.inspection
-        if self.pinned.isVisible() and a is not None and b is not None:
-            top = max(float(a.analysis.features.mel_db.max()), float(b.analysis.features.mel_db.max()))
-            longest = max(a.analysis.clip.duration, b.analysis.clip.duration)
-            for pane in (self.pinned, self.current):
-                pane.views.set_levels(top - self.view_settings.db_range(), top)
-                pane.views.extend_time_axis(longest)
-            self.current.views.master.setXRange(0, longest, padding=0)
-        else:
-            for pane in (self.pinned, self.current):
-                pane.views.set_levels(None)
+        self.panes.share_scale(self.view_settings.db_range())
 
     def _show_about(self) -> None:
         QMessageBox.about(self, "About audioscope",
