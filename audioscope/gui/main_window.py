@@ -21,6 +21,7 @@ from audioscope.core.resources import resource_path
 from audioscope.gui.clip_browser import ClipBrowser
 from audioscope.gui.clip_pane import ClipPane, ClipRequest, Inspection, warm_up
 from audioscope.gui.compare_panes import ComparePanes
+from audioscope.gui.dataset_map import DatasetMapView
 from audioscope.gui.error_dialog import install_excepthook
 from audioscope.gui.evaluation_view import EvaluationView
 from audioscope.gui.export_actions import ExportActions
@@ -84,6 +85,8 @@ class MainWindow(QMainWindow):
         self.right_tabs = QTabWidget()
         self.right_tabs.addTab(self.panes, "Clip")
         self.right_tabs.addTab(self.browser.overview, "Fold overview")
+        self.dataset_map = DatasetMapView()
+        self.right_tabs.addTab(self.dataset_map, "Dataset map")
         self.evaluation = EvaluationView()
         self.right_tabs.addTab(self.evaluation, "Evaluation")
         right = QWidget()
@@ -150,6 +153,10 @@ class MainWindow(QMainWindow):
         self.browser.missing_selected.connect(self._on_missing_selected)
         self.browser.open_dataset_requested.connect(self.choose_dataset)
         self.evaluation.cell_clicked.connect(self.show_clip_set)
+        self.dataset_map.clip_clicked.connect(self.play_clip)
+        self.dataset_map.file_clicked.connect(lambda path: self.browser.add_files([Path(path)]))
+        self.browser.filter_bar.filter_changed.connect(self.dataset_map.set_filter)
+        self.current.inspected.connect(self._mark_on_map)
         for pane in (self.pinned, self.current):
             pane.inspected.connect(self._on_inspected)
             pane.failed.connect(self._on_failed)
@@ -177,6 +184,7 @@ class MainWindow(QMainWindow):
         self.dataset = dataset
         self.browser.set_dataset(dataset)
         self.evaluation.set_dataset(dataset)
+        self.dataset_map.set_dataset(dataset, self.cache)
         self.setWindowTitle(f"audioscope — {dataset.root}")
         self.dataset_label.setText(f"{dataset.root.name}: {dataset.n_available} of "
                                    f"{dataset.n_clips} clips on disk")
@@ -191,6 +199,10 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{slice_file_name} is not in the open dataset", 5000)
             return
         self._play_when_loaded = slice_file_name
+
+    def _mark_on_map(self, inspection: Inspection) -> None:
+        row = inspection.request.row
+        self.dataset_map.set_current(row["slice_file_name"] if row is not None else None)
 
     def show_clip_set(self, clip_filter: ClipFilter) -> None:
         """List exactly the clips of ``clip_filter`` in the table (e.g. one confusion cell)."""
@@ -208,7 +220,13 @@ class MainWindow(QMainWindow):
     def choose_files(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(self, "Open audio files", "", AUDIO_FILTER)
         if files:
-            self.browser.add_files([Path(f) for f in files])
+            self.open_files([Path(f) for f in files])
+
+    def open_files(self, paths: list[Path]) -> None:
+        """Show dropped or opened files under "My files" and place them on the dataset map."""
+        self.browser.add_files(paths)
+        for path in paths:
+            self.dataset_map.place_file(path)
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt override)
         if any(url.isLocalFile() for url in event.mimeData().urls()):
@@ -218,7 +236,7 @@ class MainWindow(QMainWindow):
         paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
         if paths:
             event.acceptProposedAction()
-            self.browser.add_files(paths)
+            self.open_files(paths)
 
     # -- showing clips --------------------------------------------------------------------
     def _on_clip_selected(self, request: ClipRequest) -> None:

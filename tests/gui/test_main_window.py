@@ -242,3 +242,29 @@ def test_a_confusion_cell_lists_exactly_its_clips_and_they_play(qtbot, window, f
     inspection = select(qtbot, window, 0)
     assert inspection.request.row["class"] == "siren"
     assert inspection.prediction.predicted == "children_playing"    # the same model, the same verdict
+
+
+def test_the_dataset_map_follows_the_table_and_a_click_shows_that_clip(qtbot, window, originals_root,
+                                                                       original_files, tmp_path):
+    from test_dataset_map_view import isolated_clip
+
+    open_dataset(qtbot, window, originals_root)
+    window.browser.filter_bar.set_filter(ClipFilter(folds={1}), notify=True)
+    with qtbot.waitSignal(window.dataset_map.map_ready, timeout=120_000):
+        window.right_tabs.setCurrentWidget(window.dataset_map)       # computed when first shown
+    table = window.dataset.table
+    in_fold_1 = set(table[table["available"] & (table["fold"] == 1)]["slice_file_name"])
+    assert set(window.dataset_map.shown_names()) == in_fold_1       # filtered like the table
+    name, pos = isolated_clip(window.dataset_map, sorted(in_fold_1))
+    with qtbot.waitSignal(window.current.inspected, timeout=WAIT_MS) as got:
+        qtbot.mouseClick(window.dataset_map.graphics.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    assert got.args[0].request.row["slice_file_name"] == name
+    ring = window.dataset_map.ring.data
+    assert (ring["x"][0], ring["y"][0]) == tuple(window.dataset_map.dataset_map.xy[
+        window.dataset_map.dataset_map.index_of(name)])               # the selection is ringed
+    dropped = tmp_path / "mine.wav"
+    shutil.copy(original_files[0], dropped)
+    drop(window, [dropped])                                          # shows the file in the Clip tab
+    window.right_tabs.setCurrentWidget(window.dataset_map)           # … and places it here
+    qtbot.waitUntil(lambda: str(dropped) in window.dataset_map.placements, timeout=WAIT_MS)
+    assert len(window.dataset_map.placements[str(dropped)].neighbours) == 5
