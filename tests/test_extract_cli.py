@@ -100,7 +100,7 @@ def test_extraction_on_a_dask_cluster_equals_a_local_run(small_dataset, tmp_path
     assert "40 computed" in remote.stdout
     # the work really ran as tasks on the cluster's workers
     # the work really ran on the cluster's workers: 40 readable clips + 1 damaged = two 32-clip tasks
-    batches = [counts for name, counts in ran.items() if "vectors_for_files" in name]
+    batches = [counts for name, counts in ran.items() if "_chunk_vectors" in name]
     assert batches and sum(c.get("memory", 0) for c in batches) == 2, ran
     a, b = np.load(tmp_path / "local.npz"), np.load(tmp_path / "dask.npz")
     np.testing.assert_array_equal(a["slice_file_name"], b["slice_file_name"])

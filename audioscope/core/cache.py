@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import tempfile
+import threading
 import zipfile
 from pathlib import Path
 
@@ -42,6 +42,7 @@ class FeatureCache:
         self.directory = Path(directory) if directory is not None else cache_dir() / "features"
         self.min_duration_s = float(min_duration_s)
         self._writable = True
+        self._made: set[Path] = set()       # sub-folders known to exist
 
     @staticmethod
     def key(digest: str, params_key: str, kind: str = "clip") -> str:
@@ -73,21 +74,22 @@ class FeatureCache:
         if not self._writable:
             return False
         path = self._path(key)
-        tmp_name = None
+        # unique per process and thread, so concurrent writers never share a temporary file
+        tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as tmp:
-                tmp_name = tmp.name
-                np.savez(tmp, **arrays)
-            os.replace(tmp_name, path)
+            if path.parent not in self._made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._made.add(path.parent)
+            with open(tmp, "wb") as f:
+                np.savez(f, **arrays)
+            os.replace(tmp, path)
             return True
         except OSError as exc:
             self._writable = False
             log.warning("feature cache %s is not writable (%s); caching is off for this session",
                         self.directory, exc)
-            if tmp_name:
-                try:
-                    os.unlink(tmp_name)
-                except OSError:
-                    pass
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
             return False

@@ -23,7 +23,7 @@ from audioscope.core.cache import FeatureCache
 from audioscope.core.dataset import Dataset
 from audioscope.core.features import FeatureParams
 from audioscope.core.recipe import RECIPE_VERSION
-from audioscope.core.training import extract_vectors, vectors_for_files
+from audioscope.core.vectors import extract_vectors, vectors_for_files
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]

@@ -19,7 +19,7 @@ from audioscope.core.cache import FeatureCache
 from audioscope.core.extraction import Extraction, ExtractionError, write_feature_file
 from audioscope.core.features import FeatureParams
 from audioscope.core.recipe import RECIPE_VERSION
-from audioscope.core.training import extract_vectors
+from audioscope.core.vectors import extract_vectors
 
 # The official metadata columns, then what audioscope adds.
 TABLE_COLUMNS = ("slice_file_name", "fsID", "start", "end", "salience", "fold", "classID", "class",

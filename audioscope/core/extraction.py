@@ -21,7 +21,7 @@ from audioscope.core.cache import FeatureCache
 from audioscope.core.dataset import Dataset
 from audioscope.core.features import FeatureParams
 from audioscope.core.recipe import RECIPE_VERSION
-from audioscope.core.training import Progress, extract_vectors
+from audioscope.core.vectors import Progress, extract_vectors
 
 FEATURE_FILE_SUFFIXES = (".npz", ".csv")
 
@@ -76,19 +76,13 @@ def extract_dataset(dataset: Dataset, cache: FeatureCache | None, jobs: int = -1
     """Clip vectors of every available clip of ``dataset``, through ``cache``."""
     clips = dataset.table[dataset.table["available"]].reset_index(drop=True)
     paths = clips["path"].tolist()
-    found_in_cache: list[int] = []
-
-    def track(done: int, total: int) -> None:
-        if not found_in_cache:       # extract_vectors first reports the clips found in the cache
-            found_in_cache.append(done)
-        if progress is not None:
-            progress(done, total)
-
+    stats: dict = {}
     started = time.perf_counter()
     with joblib_backend(scheduler):
-        vectors, errors = extract_vectors(paths, params, jobs=jobs, cache=cache, progress=track)
+        vectors, errors = extract_vectors(paths, params, jobs=jobs, cache=cache, progress=progress,
+                                          stats=stats)
     seconds = time.perf_counter() - started
-    return Extraction(clips, vectors, errors, found_in_cache[0] if found_in_cache else 0, seconds, params)
+    return Extraction(clips, vectors, errors, stats.get("from_cache", 0), seconds, params)
 
 
 def write_feature_file(extraction: Extraction, out: Path) -> None:

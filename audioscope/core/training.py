@@ -13,7 +13,7 @@ import platform
 import shutil
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,105 +22,14 @@ import numpy as np
 import pandas as pd
 
 from audioscope import __version__
-from audioscope.core.cache import FeatureCache, file_digest
+from audioscope.core.cache import FeatureCache
 from audioscope.core.classifier import CARD_FORMAT, CARD_NAME, model_key_for_fold
 from audioscope.core.dataset import CLASS_NAMES, Dataset
 from audioscope.core.features import FeatureParams
-from audioscope.core.recipe import COARSE_PARAMS, RECIPE_VERSION, clip_vectors, make_model
+from audioscope.core.recipe import COARSE_PARAMS, RECIPE_VERSION, make_model
+from audioscope.core.vectors import Progress, extract_vectors, vectors_for_files  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
-Progress = Callable[[int, int], None]
-# Clips per parallel task: enough to summarise together and amortise dispatch (~5 ms a clip),
-# few enough to keep the progress bar moving.
-_CLIPS_PER_TASK = 32
-
-
-def vectors_for_files(paths: Sequence[str], params: FeatureParams = FeatureParams()
-                      ) -> list[np.ndarray | str]:
-    """The clip vector of each file, or the reason it failed as a string.
-
-    Pure (no cache, no shared state), so it runs anywhere joblib sends it: local processes
-    or a Dask cluster's workers. The clips are summarised together (``clip_vectors``).
-    """
-    from audioscope.core.analysis import analyse_file
-    from audioscope.core.audio import AudioLoadError
-
-    analyses, results = [], []
-    for path in paths:
-        try:
-            analyses.append(analyse_file(path, params, also=(COARSE_PARAMS,)))
-            results.append(None)
-        except AudioLoadError as exc:
-            results.append(str(exc))
-    vectors = iter(clip_vectors([a.features for a in analyses], [a.extra[0] for a in analyses],
-                                [a.clip.signal for a in analyses]))
-    return [next(vectors) if r is None else r for r in results]
-
-
-def extract_vectors(paths: list[str], params: FeatureParams = FeatureParams(), jobs: int = -1,
-                    cache: FeatureCache | None = None,
-                    progress: Progress | None = None) -> tuple[np.ndarray, list[str]]:
-    """Clip vectors for ``paths``: cached ones read here, the rest computed in parallel by
-    joblib (local processes, or the backend of an enclosing ``joblib.parallel_config``, e.g.
-    Dask) and cached here.
-
-    Returns the matrix (one row per path; NaN rows for files that could not be read) and
-    the error messages of those files.
-    """
-    import joblib
-
-    results: list[np.ndarray | None] = [None] * len(paths)
-    keys: dict[int, str] = {}
-    todo = []
-    for i, path in enumerate(paths):
-        vector, key = _cached_vector(cache, path, params)
-        if vector is not None:
-            results[i] = vector
-        else:
-            todo.append(i)
-            if key is not None:
-                keys[i] = key
-    done = len(paths) - len(todo)
-    if progress is not None:          # first call: the clips found in the cache
-        progress(done, len(paths))
-    errors = []
-    if todo:
-        chunks = [todo[i:i + _CLIPS_PER_TASK] for i in range(0, len(todo), _CLIPS_PER_TASK)]
-        runner = joblib.Parallel(n_jobs=jobs, return_as="generator")
-        computed = runner(joblib.delayed(vectors_for_files)([paths[i] for i in chunk], params)
-                          for chunk in chunks)
-        for chunk, chunk_results in zip(chunks, computed):
-            for i, result in zip(chunk, chunk_results):
-                if isinstance(result, str):
-                    errors.append(result)
-                else:
-                    results[i] = result
-                    if cache is not None and i in keys:
-                        cache.save(keys[i], {"vector": result})
-            done += len(chunk)
-            if progress is not None:
-                progress(done, len(paths))
-    width = next((len(r) for r in results if r is not None), 0)
-    matrix = np.full((len(paths), width), np.nan)
-    for i, r in enumerate(results):
-        if r is not None:
-            matrix[i] = r
-    return matrix, errors
-
-
-def _cached_vector(cache: FeatureCache | None, path: str,
-                   params: FeatureParams) -> tuple[np.ndarray | None, str | None]:
-    """(cached vector or None, cache key or None when the file cannot be hashed)."""
-    if cache is None:
-        return None, None
-    try:
-        key = cache.key(file_digest(path), params.key(), kind=RECIPE_VERSION)
-    except OSError:
-        return None, None
-    stored = cache.load(key)
-    return (stored.get("vector") if stored is not None else None), key
-
-
 @dataclass
 class CrossValidation:
     """Leave-one-fold-out results over the folds present."""

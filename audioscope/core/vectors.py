@@ -1,0 +1,123 @@
+"""Clip vectors of many files: cached ones read back, the rest computed in parallel.
+
+Kept apart from training (no pandas, no scikit-learn) so that the processes joblib starts —
+locally or on a Dask cluster — import only what computing a vector needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from audioscope.core.cache import FeatureCache, file_digest
+from audioscope.core.features import FeatureParams
+from audioscope.core.recipe import COARSE_PARAMS, RECIPE_VERSION, clip_vectors
+
+Progress = Callable[[int, int], None]
+# Clips per parallel task: enough to summarise together and amortise dispatch (~5 ms a clip),
+# few enough to keep the progress bar moving.
+_CLIPS_PER_TASK = 32
+
+
+def vectors_for_files(paths: Sequence[str], params: FeatureParams = FeatureParams()
+                      ) -> list[np.ndarray | str]:
+    """The clip vector of each file, or the reason it failed as a string.
+
+    Pure (no cache, no shared state), so it runs anywhere joblib sends it: local processes
+    or a Dask cluster's workers. The clips are summarised together (``clip_vectors``).
+    """
+    from audioscope.core.analysis import analyse_file
+    from audioscope.core.audio import AudioLoadError
+
+    analyses, results = [], []
+    for path in paths:
+        try:
+            analyses.append(analyse_file(path, params, also=(COARSE_PARAMS,)))
+            results.append(None)
+        except AudioLoadError as exc:
+            results.append(str(exc))
+    vectors = iter(clip_vectors([a.features for a in analyses], [a.extra[0] for a in analyses],
+                                [a.clip.signal for a in analyses]))
+    return [next(vectors) if r is None else r for r in results]
+
+
+def extract_vectors(paths: list[str], params: FeatureParams = FeatureParams(), jobs: int = -1,
+                    cache: FeatureCache | None = None, progress: Progress | None = None,
+                    stats: dict | None = None) -> tuple[np.ndarray, list[str]]:
+    """Clip vectors for ``paths``: cached ones read here, the rest computed in parallel by
+    joblib (local processes, or the backend of an enclosing ``joblib.parallel_config``, e.g.
+    Dask) and cached here. Files are looked up while the first tasks already run.
+
+    Returns the matrix (one row per path; NaN rows for files that could not be read) and
+    the error messages of those files. ``stats``, if given, receives ``from_cache``.
+    """
+    import joblib
+
+    results: list[np.ndarray | None] = [None] * len(paths)
+    keys: dict[int, str] = {}
+    counts = {"from_cache": 0, "done": 0}
+
+    def report() -> None:
+        if progress is not None:
+            progress(counts["done"], len(paths))
+
+    def chunks():
+        chunk: list[int] = []
+        for i, path in enumerate(paths):
+            vector, key = _cached_vector(cache, path, params)
+            if vector is not None:
+                results[i] = vector
+                counts["from_cache"] += 1
+                counts["done"] += 1
+                continue
+            if key is not None:
+                keys[i] = key
+            chunk.append(i)
+            if len(chunk) == _CLIPS_PER_TASK:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    report()
+    errors: list[str] = []
+    runner = joblib.Parallel(n_jobs=jobs, return_as="generator")
+    tasks = (joblib.delayed(_chunk_vectors)(chunk, [paths[i] for i in chunk], params) for chunk in chunks())
+    for chunk, chunk_results in runner(tasks):
+        for i, result in zip(chunk, chunk_results):
+            if isinstance(result, str):
+                errors.append(result)
+            else:
+                results[i] = result
+                if cache is not None and i in keys:
+                    cache.save(keys[i], {"vector": result})
+        counts["done"] += len(chunk)
+        report()
+    if counts["done"] == counts["from_cache"]:
+        report()                      # everything came from the cache
+    if stats is not None:
+        stats["from_cache"] = counts["from_cache"]
+    width = next((len(r) for r in results if r is not None), 0)
+    matrix = np.full((len(paths), width), np.nan)
+    for i, r in enumerate(results):
+        if r is not None:
+            matrix[i] = r
+    return matrix, errors
+
+
+def _chunk_vectors(indices: list[int], paths: list[str], params: FeatureParams) -> tuple[list[int], list]:
+    return indices, vectors_for_files(paths, params)
+
+
+def _cached_vector(cache: FeatureCache | None, path: str,
+                   params: FeatureParams) -> tuple[np.ndarray | None, str | None]:
+    """(cached vector or None, cache key or None when the file cannot be hashed)."""
+    if cache is None:
+        return None, None
+    try:
+        key = cache.key(file_digest(path), params.key(), kind=RECIPE_VERSION)
+    except OSError:
+        return None, None
+    stored = cache.load(key)
+    return (stored.get("vector") if stored is not None else None), key
