@@ -19,6 +19,7 @@ from audioscope.core.dataset import AUDIO_EXTENSIONS, Dataset, DatasetError, loa
 from audioscope.core.playback import PLAYING
 from audioscope.core.resources import resource_path
 from audioscope.gui.clip_browser import ClipBrowser
+from audioscope.gui.class_gallery import ClassGalleryView
 from audioscope.gui.clip_pane import ClipPane, ClipRequest, Inspection, warm_up
 from audioscope.gui.compare_panes import ComparePanes
 from audioscope.gui.dataset_map import DatasetMapView
@@ -87,6 +88,8 @@ class MainWindow(QMainWindow):
         self.right_tabs.addTab(self.browser.overview, "Fold overview")
         self.dataset_map = DatasetMapView()
         self.right_tabs.addTab(self.dataset_map, "Dataset map")
+        self.gallery = ClassGalleryView()
+        self.right_tabs.addTab(self.gallery, "Class gallery")
         self.evaluation = EvaluationView()
         self.right_tabs.addTab(self.evaluation, "Evaluation")
         right = QWidget()
@@ -154,6 +157,7 @@ class MainWindow(QMainWindow):
         self.browser.open_dataset_requested.connect(self.choose_dataset)
         self.evaluation.cell_clicked.connect(self.show_clip_set)
         self.dataset_map.clip_clicked.connect(self.play_clip)
+        self.gallery.clip_activated.connect(self.play_clip)
         self.dataset_map.file_clicked.connect(lambda path: self.browser.add_files([Path(path)]))
         self.browser.filter_bar.filter_changed.connect(self.dataset_map.set_filter)
         self.current.inspected.connect(self._mark_on_map)
@@ -185,6 +189,7 @@ class MainWindow(QMainWindow):
         self.browser.set_dataset(dataset)
         self.evaluation.set_dataset(dataset)
         self.dataset_map.set_dataset(dataset, self.cache)
+        self.gallery.set_dataset(dataset, self.cache)
         self.setWindowTitle(f"audioscope — {dataset.root}")
         self.dataset_label.setText(f"{dataset.root.name}: {dataset.n_available} of "
                                    f"{dataset.n_clips} clips on disk")
@@ -291,6 +296,7 @@ class MainWindow(QMainWindow):
         for pane in (self.current, self.pinned):
             pane.views.set_colormap(self.view_settings.colormap())
             pane.views.set_db_range(self.view_settings.db_range())
+        self.gallery.set_colormap(self.view_settings.colormap())
         self._share_compare_scale()
 
     # -- compare and playback -------------------------------------------------------------

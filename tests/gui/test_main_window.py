@@ -268,3 +268,16 @@ def test_the_dataset_map_follows_the_table_and_a_click_shows_that_clip(qtbot, wi
     window.right_tabs.setCurrentWidget(window.dataset_map)           # … and places it here
     qtbot.waitUntil(lambda: str(dropped) in window.dataset_map.placements, timeout=WAIT_MS)
     assert len(window.dataset_map.placements[str(dropped)].neighbours) == 5
+
+
+def test_a_gallery_clip_is_shown_with_one_click(qtbot, window, originals_root):
+    open_dataset(qtbot, window, originals_root)
+    with qtbot.waitSignal(window.gallery.gallery_ready, timeout=120_000):
+        window.right_tabs.setCurrentWidget(window.gallery)            # computed when first shown
+    chip = window.gallery.chips("gun_shot", "typical")[0]
+    window.gallery.scroll.ensureWidgetVisible(chip)
+    with qtbot.waitSignal(window.current.inspected, timeout=WAIT_MS) as got:
+        qtbot.mouseClick(chip, Qt.MouseButton.LeftButton)
+    assert got.args[0].request.row["slice_file_name"] == chip.clip.slice_file_name
+    assert got.args[0].request.row["class"] == "gun_shot"
+    assert window.right_tabs.currentIndex() == 0                      # the clip views are shown
