@@ -12,7 +12,7 @@ import html
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPalette
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton,
                                QScrollArea, QVBoxLayout, QWidget)
 
@@ -23,8 +23,8 @@ from audioscope.core.features import FeatureParams, mel_band_centres
 from audioscope.gui.clip_views import DEFAULT_COLORMAP, DEFAULT_DB_RANGE
 from audioscope.gui.workers import LatestOnly
 
-THUMB_SIZE = QSize(230, 78)          # the spectrogram image itself
-AXIS_GUTTER = 32                     # Hz labels left of it
+THUMB_SIZE = QSize(120, 78)          # the spectrogram image itself (a row fits ~750 px)
+AXIS_GUTTER = 28                     # Hz labels left of it
 THUMB_TICKS_HZ = (0, 1000, 4000)     # plus the top frequency
 TYPICAL_COLOUR, OUTLIER_COLOUR, BACKGROUND_COLOUR = "#3fb950", "#e3873a", "#8b949e"
 MUTED_COLOUR = "#808890"
@@ -85,6 +85,14 @@ class _MelThumbnail(QWidget):
             painter.drawText(int(area.left()) - 5 - metrics.horizontalAdvance(label), int(text_y), label)
 
 
+CHIP_SPACING = 4
+
+
+def chip_width(widths: dict[str, int]) -> int:
+    """A chip's width: its five columns, the gaps between them and its border and margins."""
+    return sum(widths.values()) + CHIP_SPACING * (len(widths) - 1) + 13
+
+
 class _ClipChip(QPushButton):
     """A one-click button for a clip: ▶ name, fold, distance and a BG badge for background clips."""
 
@@ -100,7 +108,8 @@ class _ClipChip(QPushButton):
             f" border-radius: 3px; background: palette(base); }}"
             f"QPushButton#chip:hover {{ background: palette(alternate-base); border-color: {accent}; }}"
             f"QPushButton#chip:pressed {{ background: palette(midlight); }}")
-        stem = clip.slice_file_name.rsplit(".", 1)[0]
+        stem = self.fontMetrics().elidedText(clip.slice_file_name.rsplit(".", 1)[0],
+                                             Qt.TextElideMode.ElideMiddle, widths["name"])
         parts = [("▶", widths["play"], None), (stem, widths["name"], None),
                  (f"fold {clip.fold}", widths["fold"], f"color: {MUTED_COLOUR};"),
                  (f"{clip.distance:.2f}σ", widths["distance"], None),
@@ -108,8 +117,8 @@ class _ClipChip(QPushButton):
                   f"color: white; background: {BACKGROUND_COLOUR}; border-radius: 3px;"
                   if clip.is_background else None)]
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(6, 1, 6, 1)
-        layout.setSpacing(6)
+        layout.setContentsMargins(5, 1, 5, 1)
+        layout.setSpacing(CHIP_SPACING)
         for text, width, style in parts:
             label = QLabel(text)
             label.setFixedWidth(width)
@@ -120,7 +129,7 @@ class _ClipChip(QPushButton):
                 label.setAlignment(Qt.AlignmentFlag.AlignCenter if text == "BG" else
                                    Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             layout.addWidget(label)
-        self.setFixedSize(sum(w for _, w, _ in parts) + 6 * (len(parts) - 1) + 15, 22)
+        self.setFixedSize(chip_width(widths), 22)
         salience = "background" if clip.is_background else "foreground"
         where = "nearest to" if kind == "typical" else "farthest from"
         self.setToolTip(f"<b>{html.escape(clip.slice_file_name)}</b> — fold {clip.fold}, {salience}<br>"
@@ -135,13 +144,13 @@ class _ClassRow(QFrame):
         super().__init__(parent)
         self.class_name = class_name
         self.chips: dict[str, list[_ClipChip]] = {"typical": [], "outliers": []}
-        self.name = QLabel(textFormat=Qt.TextFormat.RichText)
+        self.name = QLabel(textFormat=Qt.TextFormat.RichText, wordWrap=True)   # "children / playing"
         self.name.setFixedWidth(label_width)
         self.name.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.thumbnail = _MelThumbnail()
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 5, 8, 5)
-        layout.setSpacing(14)
+        layout.setContentsMargins(6, 5, 6, 5)
+        layout.setSpacing(8)
         layout.addWidget(self.name)
         layout.addWidget(self.thumbnail)
         self._columns = {}
@@ -211,12 +220,17 @@ class ClassGalleryView(QWidget):
         self.progress.hide()
         self.status = QLabel(wordWrap=True)
         self.status.hide()
+        self.levels_label = QLabel()            # the spectrograms' shared colour scale
         metrics = QFontMetrics(self.font())
-        self._widths = {"play": metrics.horizontalAdvance("▶"), "name": metrics.horizontalAdvance("000000-0-0-000"),
+        self._widths = {"play": metrics.horizontalAdvance("▶"), "name": metrics.horizontalAdvance("000000-0-0-00"),
                         "fold": metrics.horizontalAdvance("fold 10"), "distance": metrics.horizontalAdvance("0.00σ") + 2,
                         "badge": metrics.horizontalAdvance("BG") + 8}
-        chips_width = sum(self._widths.values()) + 6 * 4 + 15
-        label_width = max(metrics.horizontalAdvance(readable_class(n)) for n in CLASS_NAMES) + 12
+        chips_width = chip_width(self._widths)
+        words = [word for n in CLASS_NAMES for word in readable_class(n).split()]
+        bold = QFont(self.font())
+        bold.setBold(True)
+        label_width = max(max(QFontMetrics(bold).horizontalAdvance(w) for w in words),
+                          metrics.horizontalAdvance("200 clips")) + 16
         content = QWidget()
         rows = QVBoxLayout(content)
         rows.setContentsMargins(0, 0, 0, 0)
@@ -236,6 +250,7 @@ class ClassGalleryView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 0)
         layout.addWidget(self.caption)
+        layout.addWidget(self.levels_label)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addWidget(self.scroll, 1)
@@ -243,11 +258,9 @@ class ClassGalleryView(QWidget):
     def _header(self, label_width: int, chips_width: int) -> QWidget:
         header = QWidget()
         layout = QHBoxLayout(header)
-        layout.setContentsMargins(8, 4, 8, 2)
-        layout.setSpacing(14)
-        self.levels_label = QLabel()
-        self.levels_label.setMinimumWidth(QFontMetrics(self.font()).horizontalAdvance("colour: −100 … −100 dB") + 8)
-        texts = [("Class", label_width, ""), ("Mean mel spectrogram, 0–4 s", THUMB_SIZE.width() + AXIS_GUTTER, ""),
+        layout.setContentsMargins(6, 4, 6, 2)
+        layout.setSpacing(8)
+        texts = [("Class", label_width, ""), ("Mean mel, 0–4 s", THUMB_SIZE.width() + AXIS_GUTTER, ""),
                  (f"<span style='color:{TYPICAL_COLOUR}'>■</span> Typical", chips_width, TYPICAL_TIP),
                  (f"<span style='color:{OUTLIER_COLOUR}'>■</span> Outliers", chips_width, OUTLIER_TIP)]
         for text, width, tip in texts:
@@ -255,7 +268,6 @@ class ClassGalleryView(QWidget):
             label.setFixedWidth(width)
             label.setToolTip(tip)
             layout.addWidget(label)
-        layout.addWidget(self.levels_label)
         layout.addStretch(1)
         return header
 
