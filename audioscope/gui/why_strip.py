@@ -32,7 +32,7 @@ class WhyStrip:
         self.plot.addLine(y=0, pen=pg.mkPen((160, 160, 160, 120)))
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.1)
         self.plot.addItem(self.bars)
-        self.note = pg.TextItem(anchor=(0, 0), color=(200, 200, 200))
+        self.note = pg.TextItem(anchor=(1, 0), color=(200, 200, 200))      # top right
         self.plot.addItem(self.note, ignoreBounds=True)
         self.plot.getViewBox().sigRangeChanged.connect(lambda *_: self._place_note())
         self.occlusion: Occlusion | None = None
@@ -76,4 +76,4 @@ class WhyStrip:
 
     def _place_note(self) -> None:
         x_range, y_range = self.plot.getViewBox().viewRange()
-        self.note.setPos(x_range[0], y_range[1])
+        self.note.setPos(x_range[1], y_range[1])
