@@ -32,6 +32,8 @@ TYPICAL_TIP = "Typical: the clips nearest the class mean, in the classifier's st
 OUTLIER_TIP = ("Outliers: the clips farthest from the class mean — often mislabelled clips or "
                "background-salience clips where the labelled sound is faint.")
 DISTANCE_TIP = "distance = RMS difference from the class mean, in standard deviations per feature"
+NO_DATASET = ("No dataset open: open an UrbanSound8K folder (File → Open dataset folder…) to see "
+              "each class's mean spectrogram, its typical clips and its outliers.")
 
 
 def spectrogram_image(mel_db: np.ndarray, levels: tuple[float, float], colormap: str = DEFAULT_COLORMAP) -> QImage:
@@ -218,8 +220,7 @@ class ClassGalleryView(QWidget):
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
         self.progress.hide()
-        self.status = QLabel(wordWrap=True)
-        self.status.hide()
+        self.status = QLabel(NO_DATASET, wordWrap=True)      # also progress and problems
         self.levels_label = QLabel()            # the spectrograms' shared colour scale
         metrics = QFontMetrics(self.font())
         self._widths = {"play": metrics.horizontalAdvance("▶"), "name": metrics.horizontalAdvance("000000-0-0-00"),
@@ -285,7 +286,8 @@ class ClassGalleryView(QWidget):
         self._dataset, self._cache, self._gallery, self._started = dataset, cache, None, False
         self._jobs.cancel()
         self.progress.hide()
-        self.status.hide()
+        self.status.setText(NO_DATASET)
+        self.status.setVisible(dataset is None)
         for row in self.rows:
             row.set_row(None, None, FeatureParams(), self._widths)
         if dataset is not None and self.isVisible():

@@ -48,6 +48,9 @@ class DroppedFile:
     error: str | None = None
     placement: Placement | None = None
 
+NO_DATASET = ("No dataset open: open an UrbanSound8K folder (File → Open dataset folder…) to see "
+              "every clip on a map, grouped by how the classifier sees it.")
+
 
 class DatasetMapView(QWidget):
     """The map plot, a progress bar while it is computed, and the neighbours of a dropped file.
@@ -75,7 +78,7 @@ class DatasetMapView(QWidget):
         self._focus_file: str | None = None
         self._jobs = LatestOnly(self)
         self._file_jobs = LatestOnly(self)
-        self.status = QLabel("No dataset", wordWrap=True)
+        self.status = QLabel(NO_DATASET, wordWrap=True)
         self.progress = QProgressBar(maximumWidth=260, textVisible=True, visible=False)
         self.hover = QLabel(" ")
         self.neighbours = QLabel(textFormat=Qt.TextFormat.RichText, wordWrap=True, visible=False)
@@ -155,7 +158,7 @@ class DatasetMapView(QWidget):
         self._draw()
         self.hover.setText(" ")
         self.progress.setVisible(False)
-        self.status.setText("No dataset" if dataset is None else
+        self.status.setText(NO_DATASET if dataset is None else
                             f"The map of {dataset.n_available} clips is computed when shown")
         if self._stale and self.isVisible():
             self._start()
