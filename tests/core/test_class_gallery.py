@@ -7,6 +7,7 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+from us8k_subsets import clips_per_class_and_fold
 
 from audioscope.core.analysis import analyse_file
 from audioscope.core.audio import load_clip
@@ -20,11 +21,7 @@ from audioscope.core.recipe import COARSE_PARAMS, clip_vector
 @pytest.fixture(scope="module")
 def small_dataset(flac_root) -> Dataset:
     """4 clips per class in each of folds 1 and 2 (80 real clips)."""
-    full = load_dataset(flac_root)
-    table = full.table[full.table["available"]]
-    subset = table.groupby(["fold", "class"], observed=True).head(4).reset_index(drop=True)
-    assert len(subset) == 80
-    return Dataset(root=full.root, table=subset)
+    return clips_per_class_and_fold(flac_root, 4)
 
 
 @pytest.fixture(scope="module")

@@ -6,21 +6,18 @@ import json
 
 import numpy as np
 import pytest
+from us8k_subsets import clips_per_class_and_fold
 
 from audioscope.core.cache import FeatureCache
 from audioscope.core.classifier import load_bundle
-from audioscope.core.dataset import CLASS_NAMES, Dataset, load_dataset
+from audioscope.core.dataset import CLASS_NAMES, Dataset
 from audioscope.core.training import leave_one_fold_out, train
 
 
 @pytest.fixture(scope="module")
 def small_dataset(flac_root) -> Dataset:
     """4 clips per class in each of folds 1 and 2 (80 real clips)."""
-    full = load_dataset(flac_root)
-    table = full.table[full.table["available"]]
-    subset = table.groupby(["fold", "class"], observed=True).head(4).reset_index(drop=True)
-    assert len(subset) == 80
-    return Dataset(root=full.root, table=subset)
+    return clips_per_class_and_fold(flac_root, 4)
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from us8k_subsets import clips_per_class_and_fold
 from PySide6.QtCore import Qt
 
 from audioscope.core.cache import FeatureCache
@@ -18,10 +19,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 @pytest.fixture(scope="module")
 def small_dataset(flac_root) -> Dataset:
     """4 clips per class in each of folds 1 and 2 (80 real clips, every class)."""
-    full = load_dataset(flac_root)
-    table = full.table[full.table["available"]]
-    subset = table.groupby(["fold", "class"], observed=True).head(4).reset_index(drop=True)
-    return Dataset(root=full.root, table=subset)
+    return clips_per_class_and_fold(flac_root, 4)
 
 
 def make_view(qtbot, size=(1100, 800)) -> ClassGalleryView:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from us8k_subsets import clips_per_class_and_fold
 from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
 
 from audioscope.core.cache import FeatureCache
@@ -24,11 +25,7 @@ TIMEOUT_MS = 120_000
 @pytest.fixture(scope="module")
 def subset(flac_root) -> Dataset:
     """Ten real clips per class in each of folds 1 and 2 (200 clips)."""
-    full = load_dataset(flac_root)
-    table = full.table[full.table["available"]]
-    rows = table.groupby(["fold", "class"], observed=True).head(10).reset_index(drop=True)
-    assert len(rows) == 200
-    return Dataset(root=full.root, table=rows)
+    return clips_per_class_and_fold(flac_root, 10)
 
 
 @pytest.fixture(scope="module")

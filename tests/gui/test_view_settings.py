@@ -182,7 +182,7 @@ def test_defaults_button_resets_and_announces_everything(qtbot, ini):
     choose(view.hop_combo, 1024)
     choose(view.n_fft_combo, 512)                               # leave it in a refused state
     with qtbot.waitSignals([view.feature_params_changed, view.colormap_changed,
-                            view.db_range_changed]) as blockers:
+                            view.db_range_changed]):
         qtbot.mouseClick(view.defaults_button, Qt.MouseButton.LeftButton)
     assert view.feature_params() == FeatureParams() and not view.problem_label.isVisible()
     assert (view.colormap(), view.db_range()) == (DEFAULT_COLORMAP, DEFAULT_DB_RANGE)
