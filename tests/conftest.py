@@ -47,4 +47,3 @@ def original_files(originals_root: Path) -> list[Path]:
     files = sorted(originals_root.glob("audio/fold*/*.wav"))
     assert len(files) == 44, f"expected the 44 original clips, found {len(files)}"
     return files
-

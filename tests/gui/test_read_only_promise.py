@@ -72,6 +72,19 @@ def test_a_full_session_changes_nothing_in_the_users_folders(qtbot, tmp_path, wi
         browser.add_files([drops / "street.wav"])
     with qtbot.waitSignal(window.current.failed, timeout=WAIT_MS):
         browser.add_files([drops / "broken.wav"])
+    window.open_files([drops / "street.wav"])              # placed on the map too
+    with qtbot.waitSignal(window.dataset_map.map_ready, timeout=120_000):
+        window.right_tabs.setCurrentWidget(window.dataset_map)
+    qtbot.waitUntil(lambda: str(drops / "street.wav") in window.dataset_map.placements, timeout=WAIT_MS)
+    with qtbot.waitSignal(window.gallery.gallery_ready, timeout=120_000):
+        window.right_tabs.setCurrentWidget(window.gallery)
+    window.right_tabs.setCurrentWidget(window.evaluation)
+    browser.filter_bar.set_filter(ClipFilter(availability=True), notify=True)
+    browser.select_row(0)
+    with qtbot.waitSignal(window.exports.exported, timeout=WAIT_MS):
+        window.exports.export_table(tmp_path / "exports" / "clips.csv")
+    with qtbot.waitSignal(window.exports.exported, timeout=WAIT_MS):
+        window.exports.export_features(tmp_path / "exports" / "features.npz")
     window.close()
     assert (snapshot(root), snapshot(drops)) == before
     assert list((tmp_path / "cache").rglob("*.npz")), "the session did use its own cache folder"
