@@ -21,6 +21,17 @@ every clip, playback, and a bundled classifier's predictions.
 Without a command it opens the explorer window."""
 
 
+def job_count(text: str) -> int:
+    """``--jobs``: a number of parallel tasks; -1 means all cores (joblib's convention)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value == 0:
+        raise argparse.ArgumentTypeError("0 jobs would do nothing: use 1 or more, or -1 for all cores")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="audioscope", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -137,7 +148,7 @@ def add_model_commands(commands) -> None:
                        help="UrbanSound8K folder to train on")
     train.add_argument("--out", metavar="DIR", type=Path, default=Path("audioscope-model"),
                        help="folder for the model bundle and reports (default: ./audioscope-model)")
-    train.add_argument("--jobs", metavar="N", type=int, default=-1,
+    train.add_argument("--jobs", metavar="N", type=job_count, default=-1,
                        help="parallel feature extraction processes (default: all cores)")
     train.add_argument("--compare-baseline", action="store_true",
                        help="also cross-validate the tutorial's recipe (mean of 40 MFCCs, MLP 256-256)")

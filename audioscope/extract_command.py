@@ -9,6 +9,8 @@ from pathlib import Path
 
 
 def add_extract_command(commands) -> None:
+    from audioscope.cli import job_count
+
     extract = commands.add_parser(
         "extract", help="compute the classifier's features of a whole dataset (locally or on Dask)",
         description="Compute the clip vector of every available clip of a dataset: fills the "
@@ -18,7 +20,7 @@ def add_extract_command(commands) -> None:
                     "installed and see the audio files at the same paths.")
     extract.add_argument("--dataset", metavar="PATH", type=Path, required=True, dest="extract_dataset",
                          help="UrbanSound8K folder")
-    extract.add_argument("--jobs", metavar="N", type=int, default=-1,
+    extract.add_argument("--jobs", metavar="N", type=job_count, default=-1,
                          help="parallel tasks (default: all local cores, or all Dask worker threads)")
     extract.add_argument("--scheduler", metavar="ADDRESS",
                          help="address of a Dask scheduler, e.g. tcp://10.0.0.5:8786 "

@@ -10,17 +10,14 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-US8K = Path(os.environ.get("AUDIOSCOPE_US8K", REPO.parent / "shared" / "us8k")).resolve()
-ORIGINALS = US8K / "UrbanSound8K"
-FLAC_22K = US8K / "UrbanSound8K-22k"
-
 # Headless Qt and a private cache/log folder for the whole run, set before anything imports them.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 _private = Path(tempfile.mkdtemp(prefix="audioscope-tests-"))
 atexit.register(shutil.rmtree, _private, ignore_errors=True)
 os.environ["AUDIOSCOPE_CACHE_DIR"] = str(_private / "cache")
 os.environ["AUDIOSCOPE_LOG_DIR"] = str(_private / "log")
+
+from us8k_subsets import FLAC_22K, ORIGINALS  # noqa: E402 (after the environment is set)
 
 
 def _require(path: Path) -> Path:

@@ -78,6 +78,8 @@ def test_usage_errors_are_named(small_dataset, tmp_path):
     assert inside.returncode == 2 and "inside the dataset folder" in inside.stderr
     wrong = extract("--dataset", str(small_dataset), "--out", str(tmp_path / "f.txt"), cache=tmp_path)
     assert wrong.returncode == 2 and ".npz or .csv" in wrong.stderr
+    zero = extract("--dataset", str(small_dataset), "--jobs", "0", cache=tmp_path)
+    assert zero.returncode == 2 and "0 jobs would do nothing" in zero.stderr and "Traceback" not in zero.stderr
     nowhere = extract("--dataset", str(small_dataset), "--scheduler", "tcp://127.0.0.1:9", cache=tmp_path)
     assert nowhere.returncode == 1 and "cannot connect to the Dask scheduler at tcp://127.0.0.1:9" in nowhere.stderr
 

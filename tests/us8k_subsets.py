@@ -1,10 +1,19 @@
-"""Small real datasets cut from the 22 kHz UrbanSound8K copy, for tests that need every class."""
+"""Where the tests find real UrbanSound8K audio, and small real datasets cut from it.
+
+A plain module (not a conftest), so test modules can import it whatever else is collected.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from audioscope.core.dataset import Dataset, load_dataset
+
+REPO = Path(__file__).resolve().parents[1]
+US8K = Path(os.environ.get("AUDIOSCOPE_US8K", REPO.parent / "shared" / "us8k")).resolve()
+ORIGINALS = US8K / "UrbanSound8K"
+FLAC_22K = US8K / "UrbanSound8K-22k"
 
 
 def clips_per_class_and_fold(root: Path, n: int) -> Dataset:

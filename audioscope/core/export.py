@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,12 +19,16 @@ from audioscope.core.audio import AudioLoadError
 from audioscope.core.cache import FeatureCache
 from audioscope.core.extraction import Extraction, ExtractionError, write_feature_file
 from audioscope.core.features import FeatureParams
-from audioscope.core.recipe import RECIPE_VERSION
+from audioscope.core.recipe import COARSE_PARAMS, RECIPE_VERSION, VECTOR_LENGTH, clip_vector
 from audioscope.core.vectors import extract_vectors
 
 # The official metadata columns, then what audioscope adds.
 TABLE_COLUMNS = ("slice_file_name", "fsID", "start", "end", "salience", "fold", "classID", "class",
                  "duration", "available", "path")
+
+
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 class ExportError(Exception):
@@ -32,18 +37,32 @@ class ExportError(Exception):
 
 @contextlib.contextmanager
 def atomic_path(out: Path) -> Iterator[Path]:
-    """A temporary path beside ``out`` that replaces ``out`` when the block succeeds."""
+    """A temporary path beside ``out`` (unique, so two exports never share it) that replaces
+    ``out`` when the block succeeds."""
     out = Path(out)
-    tmp = out.with_name(f".{out.name}.partial")
+    fd, name = -1, None
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        yield tmp
-        os.replace(tmp, out)
+        if not os.access(out.parent, os.W_OK):
+            raise ExportError(f"{out}: cannot be written (its folder {out.parent} is not writable)")
+        fd, name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".partial")
+        os.close(fd)
+        yield Path(name)
+        os.chmod(name, 0o666 & ~_UMASK)       # as an ordinary new file, not mkstemp's 0600
+        os.replace(name, out)
     except OSError as exc:
         raise ExportError(f"{out}: cannot be written ({exc.strerror or exc})") from None
     finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        if name is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+
+
+def refuse_inside(out: Path, dataset_root: Path | None) -> None:
+    """ExportError if ``out`` lies inside the open dataset's folder: audioscope never writes there."""
+    if dataset_root is not None and Path(out).resolve().is_relative_to(Path(dataset_root).resolve()):
+        raise ExportError(f"{out}: refusing to write inside the dataset folder {dataset_root}; "
+                          f"choose another place")
 
 
 def write_table_csv(table: pd.DataFrame, out: Path) -> int:
@@ -71,24 +90,33 @@ def export_clip_features(rows: pd.DataFrame, out: Path, cache: FeatureCache | No
     if suffix not in (".csv", ".npz"):
         raise ExportError(f"{out}: features are exported as .csv or .npz")
     rows = rows.reset_index(drop=True)
-    vectors, errors = extract_vectors(rows["path"].tolist(), params, jobs=1, cache=cache, progress=progress)
-    extraction = Extraction(rows, vectors, errors, 0, 0.0, params)
     if suffix == ".csv":
+        vectors, errors = extract_vectors(rows["path"].tolist(), params, jobs=1, cache=cache,
+                                          progress=progress)
         try:
-            write_feature_file(extraction, out)
+            write_feature_file(Extraction(rows, vectors, errors, 0, 0.0, params), out)
         except ExtractionError as exc:
             raise ExportError(str(exc)) from None
         return errors
-    arrays: dict[str, np.ndarray] = {
-        "vectors": vectors, "slice_file_name": np.array(rows["slice_file_name"].tolist(), dtype=str),
-        "fold": rows["fold"].to_numpy(dtype=np.int64), "class": np.array(rows["class"].astype(str).tolist(), dtype=str),
-        "recipe": np.array(RECIPE_VERSION), "feature_params": np.array(params.key())}
+    # .npz: one pass gives each clip's vector and the spectrograms drawn for it
+    vectors = np.full((len(rows), VECTOR_LENGTH), np.nan)
+    arrays: dict[str, np.ndarray] = {}
+    errors = []
     for i, path in enumerate(rows["path"]):
         try:
-            features = analyse_file(path, params, cache).features
-        except AudioLoadError:
-            continue
-        arrays[f"mel_db_{i}"], arrays[f"mfcc_{i}"] = features.mel_db, features.mfcc
+            analysis = analyse_file(path, params, cache, also=(COARSE_PARAMS,))
+        except AudioLoadError as exc:
+            errors.append(str(exc))
+        else:
+            features = analysis.features
+            vectors[i] = clip_vector(features, analysis.clip.signal, analysis.extra[0])
+            arrays[f"mel_db_{i}"], arrays[f"mfcc_{i}"] = features.mel_db, features.mfcc
+        if progress is not None:
+            progress(i + 1, len(rows))
+    arrays.update({
+        "vectors": vectors, "slice_file_name": np.array(rows["slice_file_name"].tolist(), dtype=str),
+        "fold": rows["fold"].to_numpy(dtype=np.int64), "class": np.array(rows["class"].astype(str).tolist(), dtype=str),
+        "recipe": np.array(RECIPE_VERSION), "feature_params": np.array(params.key())})
     with atomic_path(out) as tmp, open(tmp, "wb") as f:
         np.savez_compressed(f, **arrays)
     return errors

@@ -69,13 +69,23 @@ def occluded_signals(signal: np.ndarray, sample_rate: int, edges: np.ndarray) ->
     return out
 
 
+def why_not(n_samples: int, sample_rate: int) -> str:
+    """Why a clip of ``n_samples`` gets no occlusion, or "" when it does."""
+    seconds = n_samples / sample_rate
+    if seconds > MAX_DURATION_S:
+        return f"the why strip covers clips up to {MAX_DURATION_S:.0f} s"
+    if len(segment_bounds(n_samples, sample_rate)) < 3:
+        return f"too short ({seconds:.2f} s) to split into parts of at least {MIN_SEGMENT_S:g} s"
+    return ""
+
+
 def occlusion(signal: np.ndarray, bundle, fold: int | None = None,
               n_segments: int = DEFAULT_SEGMENTS) -> Occlusion | None:
     """Occlusion of a clip's analysis signal (at the bundle's sample rate) for ``bundle``'s
-    model (the one that never saw ``fold``); None for clips over MAX_DURATION_S."""
+    model (the one that never saw ``fold``); None when ``why_not`` gives a reason."""
     params = bundle.feature_params
     rate = params.sample_rate
-    if len(signal) / rate > MAX_DURATION_S:
+    if why_not(len(signal), rate):
         return None
     edges = segment_bounds(len(signal), rate, n_segments)
     variants = [np.asarray(signal, dtype=np.float32), *occluded_signals(signal, rate, edges)]

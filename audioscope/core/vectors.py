@@ -56,11 +56,13 @@ def extract_vectors(paths: list[str], params: FeatureParams = FeatureParams(), j
 
     results: list[np.ndarray | None] = [None] * len(paths)
     keys: dict[int, str] = {}
-    counts = {"from_cache": 0, "done": 0}
+    # The generator below runs on joblib's dispatch thread, the loop further down on this one:
+    # each counter has one writer.
+    counts = {"from_cache": 0, "computed": 0}
 
     def report() -> None:
         if progress is not None:
-            progress(counts["done"], len(paths))
+            progress(counts["from_cache"] + counts["computed"], len(paths))
 
     def chunks():
         chunk: list[int] = []
@@ -69,7 +71,6 @@ def extract_vectors(paths: list[str], params: FeatureParams = FeatureParams(), j
             if vector is not None:
                 results[i] = vector
                 counts["from_cache"] += 1
-                counts["done"] += 1
                 continue
             if key is not None:
                 keys[i] = key
@@ -92,9 +93,9 @@ def extract_vectors(paths: list[str], params: FeatureParams = FeatureParams(), j
                 results[i] = result
                 if cache is not None and i in keys:
                     cache.save(keys[i], {"vector": result})
-        counts["done"] += len(chunk)
+        counts["computed"] += len(chunk)
         report()
-    if counts["done"] == counts["from_cache"]:
+    if counts["computed"] == 0:
         report()                      # everything came from the cache
     if stats is not None:
         stats["from_cache"] = counts["from_cache"]

@@ -17,8 +17,7 @@ from audioscope.core.cache import FeatureCache
 from audioscope.core.classifier import ModelLoadError, Prediction, shared_bundle
 from audioscope.core.dataset import row_of_file
 from audioscope.core.features import FeatureParams, compute_features
-from audioscope.core.occlusion import MAX_DURATION_S as MAX_OCCLUSION_S
-from audioscope.core.occlusion import Occlusion, occlusion
+from audioscope.core.occlusion import Occlusion, occlusion, why_not
 from audioscope.core.recipe import COARSE_PARAMS
 from audioscope.gui.clip_views import ClipViews, ViewImages, view_images
 from audioscope.gui.prediction_panel import PredictionPanel
@@ -202,7 +201,8 @@ class ClipPane(QWidget):
         if inspection is not self.inspection:
             return
         if occ is None and not problem:
-            problem = f"the why strip covers clips up to {MAX_OCCLUSION_S:.0f} s"
+            signal = inspection.analysis.clip.signal
+            problem = why_not(len(signal), inspection.analysis.clip.analysis_rate)
         self.views.why.set_occlusion(occ, problem)
         self.explained.emit(occ)
 

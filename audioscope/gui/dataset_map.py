@@ -155,6 +155,8 @@ class DatasetMapView(QWidget):
         self._jobs.cancel()
         self._dataset, self._cache, self._map = dataset, cache, None
         self._stale = dataset is not None
+        for f in self._files.values():     # placed on the old map: placed again on the new one
+            f.placement = None
         self._draw()
         self.hover.setText(" ")
         self.progress.setVisible(False)
@@ -290,7 +292,7 @@ class DatasetMapView(QWidget):
         self.file_marks.setData([f.placement.xy[0] for f in placed], [f.placement.xy[1] for f in placed],
                                 data=[f.path for f in placed])
         focus = self._files.get(self._focus_file)
-        if focus is not None and focus.placement is not None:
+        if focus is not None and focus.placement is not None and self._map is not None:
             ends = [self._map.xy[self._map.index_of(n)] for n, _c, _d in focus.placement.neighbours]
             self.links.setData(np.array([c for e in ends for c in (focus.placement.xy[0], e[0])]),
                                np.array([c for e in ends for c in (focus.placement.xy[1], e[1])]))

@@ -13,7 +13,7 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
 
 from audioscope.core.cache import FeatureCache
-from audioscope.core.export import ExportError, atomic_path, export_clip_features, write_table_csv
+from audioscope.core.export import ExportError, atomic_path, export_clip_features, refuse_inside, write_table_csv
 from audioscope.gui.clip_browser import ClipBrowser
 from audioscope.gui.clip_views import ClipViews
 from audioscope.gui.workers import LatestOnly
@@ -86,6 +86,10 @@ class ExportActions(QObject):
         if out is not None:
             self._run(lambda: save_views(self._window.current.views, out), out)
 
+    def _dataset_root(self) -> Path | None:
+        dataset = getattr(self._window, "dataset", None)
+        return dataset.root if dataset is not None else None
+
     def export_table(self, out: Path | None = None) -> None:
         table = shown_table(self._browser)
         if table.empty:
@@ -100,8 +104,16 @@ class ExportActions(QObject):
         if rows.empty:
             self._problem("Select one or more clips that are on disk (Shift or Ctrl + click), then export.")
             return
+        if self._jobs.is_busy:
+            self._problem("A features export is still running; wait for it to finish.")
+            return
         out = out or self._ask("Export features", "features.npz", "NumPy arrays (*.npz);;CSV table (*.csv)")
         if out is None:
+            return
+        try:
+            refuse_inside(out, self._dataset_root())
+        except ExportError as exc:
+            self._problem(str(exc))
             return
         self._status(f"Exporting features of {len(rows)} clips…")
         self._jobs.submit(export_clip_features, rows, out, self._cache,
@@ -116,6 +128,7 @@ class ExportActions(QObject):
 
     def _run(self, write, out: Path) -> None:
         try:
+            refuse_inside(out, self._dataset_root())
             write()
         except ExportError as exc:
             self._problem(str(exc))

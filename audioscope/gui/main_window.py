@@ -189,6 +189,7 @@ class MainWindow(QMainWindow):
         self.browser.set_dataset(dataset)
         self.evaluation.set_dataset(dataset)
         self.dataset_map.set_dataset(dataset, self.cache)
+        self.dataset_map.set_filter(self.browser.proxy.clip_filter)   # reset without a signal
         self.gallery.set_dataset(dataset, self.cache)
         self.setWindowTitle(f"audioscope — {dataset.root}")
         self.dataset_label.setText(f"{dataset.root.name}: {dataset.n_available} of "

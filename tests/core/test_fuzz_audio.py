@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from audioscope.core.audio import AudioLoadError, load_clip
 from audioscope.core.features import compute_features
 from audioscope.core.recipe import clip_vector
-from conftest import FLAC_22K, ORIGINALS
+from us8k_subsets import FLAC_22K, ORIGINALS
 
 SECONDS_PER_CASE = 5.0
 

@@ -63,3 +63,20 @@ def test_exporting_with_nothing_to_export_explains_why(qtbot, window, tmp_path):
         window.exports.export_features(tmp_path / "f.npz")
     assert "Select one or more clips" in why.args[0]
     assert list(tmp_path.iterdir()) == [tmp_path / "settings.ini"] or not list(tmp_path.glob("*.png"))
+
+
+def test_exports_never_go_into_the_dataset_folder(qtbot, window, flac_root, tmp_path):
+    before = sorted(p.name for p in (flac_root / "metadata").iterdir())
+    with qtbot.waitSignal(window.dataset_opened, timeout=WAIT_MS):
+        window.open_dataset(flac_root)
+    with qtbot.waitSignal(window.exports.failed, timeout=WAIT_MS) as why:
+        window.exports.export_table(flac_root / "metadata" / "UrbanSound8K.csv")
+    assert "refusing to write inside the dataset folder" in why.args[0]
+    window.browser.filter_bar.set_filter(ClipFilter(availability=True), notify=True)
+    with qtbot.waitSignal(window.current.inspected, timeout=WAIT_MS):
+        window.browser.select_row(0)
+    with qtbot.waitSignal(window.exports.failed, timeout=WAIT_MS) as why:
+        window.exports.export_features(flac_root / "features.npz")
+    assert "refusing to write inside the dataset folder" in why.args[0]
+    assert sorted(p.name for p in (flac_root / "metadata").iterdir()) == before
+    assert not (flac_root / "features.npz").exists()

@@ -268,6 +268,11 @@ def test_the_dataset_map_follows_the_table_and_a_click_shows_that_clip(qtbot, wi
     window.right_tabs.setCurrentWidget(window.dataset_map)           # … and places it here
     qtbot.waitUntil(lambda: str(dropped) in window.dataset_map.placements, timeout=WAIT_MS)
     assert len(window.dataset_map.placements[str(dropped)].neighbours) == 5
+    with qtbot.waitSignal(window.dataset_map.map_ready, timeout=120_000):
+        open_dataset(qtbot, window, originals_root)              # opening resets the table's filter …
+    on_disk = set(table[table["available"]]["slice_file_name"])
+    assert set(window.dataset_map.shown_names()) == on_disk     # … and the map's with it
+    qtbot.waitUntil(lambda: str(dropped) in window.dataset_map.placements, timeout=WAIT_MS)  # re-placed
 
 
 def test_a_gallery_clip_is_shown_with_one_click(qtbot, window, originals_root):
