@@ -19,9 +19,9 @@ def test_quick_benchmark_reports_every_number(tmp_path):
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     text = out.read_text()
-    for label in ("| tutorial:", "| audioscope:", "| floor:", "faster than the tutorial", "Cold cache:",
-                  "sequential loop", "Warm cache:", "Selection to all three views", "Cold start",
-                  "Resident memory"):
+    for label in ("| tutorial:", "| audioscope:", "| floor:", "faster than the tutorial", "sequential loop",
+                  "cold cache:", "no cache:", "Warm cache:", "Selection to all three views",
+                  "The same over", "Cold start", "Resident memory"):
         line = next((l for l in text.splitlines() if label in l), None)
         assert line is not None, f"{label!r} missing from the report"
         assert re.search(r"\d", line.split(label, 1)[1]), f"no number after {label!r}: {line}"
