@@ -6,14 +6,13 @@ a failed export never leaves a half-written file under the chosen name.
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from audioscope.core import atomic_file
 from audioscope.core.analysis import analyse_file
 from audioscope.core.audio import AudioLoadError
 from audioscope.core.cache import FeatureCache
@@ -27,35 +26,18 @@ TABLE_COLUMNS = ("slice_file_name", "fsID", "start", "end", "salience", "fold", 
                  "duration", "available", "path")
 
 
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
-
-
 class ExportError(Exception):
     """The export could not be written; the message names the file and the reason."""
 
 
 @contextlib.contextmanager
 def atomic_path(out: Path) -> Iterator[Path]:
-    """A temporary path beside ``out`` (unique, so two exports never share it) that replaces
-    ``out`` when the block succeeds."""
-    out = Path(out)
-    fd, name = -1, None
+    """``core.atomic_file.atomic_path``, with failures reported as ExportError."""
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if not os.access(out.parent, os.W_OK):
-            raise ExportError(f"{out}: cannot be written (its folder {out.parent} is not writable)")
-        fd, name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".partial")
-        os.close(fd)
-        yield Path(name)
-        os.chmod(name, 0o666 & ~_UMASK)       # as an ordinary new file, not mkstemp's 0600
-        os.replace(name, out)
+        with atomic_file.atomic_path(out) as tmp:
+            yield tmp
     except OSError as exc:
         raise ExportError(f"{out}: cannot be written ({exc.strerror or exc})") from None
-    finally:
-        if name is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(name)
 
 
 def refuse_inside(out: Path, dataset_root: Path | None) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from audioscope.core.atomic_file import atomic_path
 from audioscope.core.cache import FeatureCache
 from audioscope.core.dataset import Dataset
 from audioscope.core.features import FeatureParams
@@ -93,22 +94,18 @@ def write_feature_file(extraction: Extraction, out: Path) -> None:
             "fold": clips["fold"].to_numpy(dtype=np.int64),
             "classID": clips["classID"].to_numpy(dtype=np.int64),
             "class": np.array(clips["class"].astype(str).tolist(), dtype=str)}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".partial")
+    if out.suffix.lower() not in FEATURE_FILE_SUFFIXES:
+        raise ExtractionError(f"{out}: the features file must end in .npz or .csv")
     try:
-        if out.suffix.lower() == ".npz":
-            with open(tmp, "wb") as f:
-                np.savez_compressed(f, vectors=extraction.vectors, **meta, recipe=np.array(RECIPE_VERSION),
-                                    feature_params=np.array(extraction.params.key()))
-        elif out.suffix.lower() == ".csv":
-            table = pd.DataFrame(meta)
-            columns = [f"v{i:03d}" for i in range(extraction.vectors.shape[1])]
-            table = pd.concat([table, pd.DataFrame(extraction.vectors, columns=columns)], axis=1)
-            table.to_csv(tmp, index=False, float_format="%.17g")
-        else:
-            raise ExtractionError(f"{out}: the features file must end in .npz or .csv")
-        tmp.replace(out)
+        with atomic_path(out) as tmp:
+            if out.suffix.lower() == ".npz":
+                with open(tmp, "wb") as f:
+                    np.savez_compressed(f, vectors=extraction.vectors, **meta, recipe=np.array(RECIPE_VERSION),
+                                        feature_params=np.array(extraction.params.key()))
+            else:
+                table = pd.DataFrame(meta)
+                columns = [f"v{i:03d}" for i in range(extraction.vectors.shape[1])]
+                table = pd.concat([table, pd.DataFrame(extraction.vectors, columns=columns)], axis=1)
+                table.to_csv(tmp, index=False, float_format="%.17g")
     except OSError as exc:
         raise ExtractionError(f"{out}: cannot be written ({exc.strerror or exc})") from None
-    finally:
-        tmp.unlink(missing_ok=True)
