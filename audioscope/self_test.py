@@ -129,6 +129,20 @@ def check_views(pane, inspection) -> None:
             raise SelfTestFailure(f"the {name} view was not painted ({share:.1%} coloured pixels)")
 
 
+def check_parallel_extraction(path: Path) -> None:
+    """The worker processes ``train`` and ``extract`` use start and give the vector computed here."""
+    import numpy as np
+
+    from audioscope.core.vectors import extract_vectors, vectors_for_files
+
+    here = vectors_for_files([str(path)])[0]
+    if isinstance(here, str):
+        return                                   # nothing to compare (the views said why already)
+    matrix, errors = extract_vectors([str(path)] * 2, jobs=2)
+    if errors or not np.array_equal(matrix[0], here):
+        raise SelfTestFailure(f"feature extraction in worker processes went wrong: {errors or 'other values'}")
+
+
 def _run(folder: Path, file: Path | None, started: float) -> str:
     from PySide6.QtCore import QSettings, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
@@ -166,10 +180,11 @@ def _run(folder: Path, file: Path | None, started: float) -> str:
         if len(bars) != len(CLASS_NAMES) or bars[0][0] != prediction.predicted:
             raise SelfTestFailure(f"the prediction panel shows {bars[:1]}, not {prediction.predicted}")
         _wait(app, lambda: window.is_warm, "the model warm-up", deadline)
+        check_parallel_extraction(path)
         audio = portaudio_status()
         return (f"audioscope self-test ok: {path.name} {inspection.analysis.clip.duration:.2f} s, "
                 f"3 views drawn, predicted '{prediction.predicted}' ({percent(prediction.confidence)}), "
-                f"{audio}, in {time.perf_counter() - started:.1f} s")
+                f"worker processes ok, {audio}, in {time.perf_counter() - started:.1f} s")
     finally:
         window.close()
         window.deleteLater()

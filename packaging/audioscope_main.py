@@ -1,9 +1,34 @@
-"""Entry script of the frozen application (packaging/audioscope.spec): ``audioscope.app.main``."""
+"""Entry script of the frozen application (packaging/audioscope.spec): ``audioscope.app.main``.
+
+In the frozen application ``sys.executable`` is this program, not Python. joblib's process
+pool (loky, used by ``train`` and ``extract``) starts its helpers as ``python -c CODE`` and
+``python -m MODULE …``, so this script does what Python would for those two forms.
+"""
 
 import multiprocessing
+import runpy
+import sys
 
-from audioscope.app import main
+
+def act_as_python(argv: list[str]) -> bool:
+    """Run ``-c CODE`` / ``-m MODULE`` (after single-letter interpreter flags) as Python would."""
+    args = argv[1:]
+    while args and len(args[0]) == 2 and args[0].startswith("-") and args[0] not in ("-c", "-m"):
+        args = args[1:]
+    if len(args) >= 2 and args[0] == "-c":
+        sys.argv = ["-c", *args[2:]]
+        exec(compile(args[1], "<string>", "exec"), {"__name__": "__main__"})
+        return True
+    if len(args) >= 2 and args[0] == "-m":
+        sys.argv = [args[1], *args[2:]]
+        runpy.run_module(args[1], run_name="__main__", alter_sys=True)
+        return True
+    return False
+
 
 if __name__ == "__main__":
-    multiprocessing.freeze_support()  # `train --jobs` worker processes re-run this executable
-    raise SystemExit(main())
+    multiprocessing.freeze_support()
+    if not act_as_python(sys.argv):
+        from audioscope.app import main
+
+        raise SystemExit(main())
