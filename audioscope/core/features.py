@@ -23,6 +23,7 @@ import numpy as np
 from audioscope.core.mel_scale import mel_filterbank, mel_frequencies
 
 AMIN = 1e-10
+_DB_PER_NEPER = 10.0 / np.log(10.0)      # 10·log10(x) = this · ln(x)
 _FRAMES_PER_BLOCK = 1024
 
 
@@ -89,7 +90,7 @@ class Features:
 
     params: FeatureParams
     n_samples: int
-    envelope: Envelope
+    envelope: Envelope | None     # None when computed without it (compute_feature_sets)
     mel_db: np.ndarray   # float32 (n_mels, n_frames)
     mfcc: np.ndarray     # float32 (n_mfcc, n_frames)
 
@@ -109,6 +110,8 @@ class Features:
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         e = self.envelope
+        if e is None:
+            raise ValueError("features computed without an envelope cannot be stored")
         return {"mel_db": self.mel_db, "mfcc": self.mfcc, "env_min": e.mins, "env_max": e.maxs,
                 "env_edges": e.edges, "n_samples": np.array(self.n_samples)}
 
@@ -123,9 +126,11 @@ def compute_features(signal: np.ndarray, params: FeatureParams = FeatureParams()
     return compute_feature_sets(signal, (params,))[0]
 
 
-def compute_feature_sets(signal: np.ndarray, param_sets: Sequence[FeatureParams]) -> list[Features]:
+def compute_feature_sets(signal: np.ndarray, param_sets: Sequence[FeatureParams],
+                         with_envelope: bool = True) -> list[Features]:
     """``compute_features`` for several parameter sets; sets with the same sample rate, n_fft
-    and hop share one STFT (the classifier's 128- and 40-band analyses do)."""
+    and hop share one STFT (the classifier's 128- and 40-band analyses do). Without
+    ``with_envelope`` (clip vectors do not use it) ``Features.envelope`` is None."""
     signal = np.ascontiguousarray(signal, dtype=np.float32)
     if signal.ndim != 1 or signal.shape[0] == 0:
         raise ValueError(f"expected a non-empty mono signal, got shape {signal.shape}")
@@ -138,9 +143,9 @@ def compute_feature_sets(signal: np.ndarray, param_sets: Sequence[FeatureParams]
     for p in param_sets:
         mel_db = power_to_db(mels[p], p.top_db)
         env_key = (p.envelope_bins, p.sample_rate)
-        if env_key not in envelopes:
+        if with_envelope and env_key not in envelopes:
             envelopes[env_key] = envelope(signal, p.envelope_bins, p.sample_rate)
-        out.append(Features(params=p, n_samples=signal.shape[0], envelope=envelopes[env_key],
+        out.append(Features(params=p, n_samples=signal.shape[0], envelope=envelopes.get(env_key),
                             mel_db=mel_db, mfcc=mfcc_from_mel_db(mel_db, p.n_mfcc)))
     return out
 
@@ -169,9 +174,14 @@ def mel_powers(signal: np.ndarray, param_sets: Sequence[FeatureParams]) -> list[
     import scipy.fft
 
     n_fft, hop = param_sets[0].n_fft, param_sets[0].hop_length
-    padded = np.pad(signal, n_fft // 2)                # centred frames, zero padding
-    n_frames = 1 + signal.shape[0] // hop
-    frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop][:n_frames]
+    half = n_fft // 2                                  # centred frames, zero padding
+    padded = np.zeros(signal.shape[0] + 2 * half, dtype=np.float32)
+    padded[half:half + signal.shape[0]] = signal
+    n_frames = 1 + signal.shape[0] // hop              # the last starts at or before len(signal)
+    # a strided view (np.pad and sliding_window_view cost 0.1 ms a clip in checks alone)
+    frames = np.lib.stride_tricks.as_strided(padded, shape=(n_frames, n_fft),
+                                             strides=(hop * padded.itemsize, padded.itemsize),
+                                             writeable=False)
     window = hann_window(n_fft)
     bases = [_sparse_filterbank(p.sample_rate, n_fft, p.n_mels, p.fmin, p.f_max) for p in param_sets]
     outs = [np.empty((p.n_mels, n_frames), dtype=np.float32) for p in param_sets]
@@ -187,8 +197,12 @@ def mel_powers(signal: np.ndarray, param_sets: Sequence[FeatureParams]) -> list[
 
 
 def power_to_db(power: np.ndarray, top_db: float | None = 80.0) -> np.ndarray:
-    """10·log10(power / 1.0), floored at ``AMIN`` and at the maximum − ``top_db``."""
-    db = 10.0 * np.log10(np.maximum(power, AMIN))
+    """10·log10(power / 1.0), floored at ``AMIN`` and at the maximum − ``top_db``.
+
+    Computed as (10 / ln 10)·ln(power): float32 ``log`` is vectorised in numpy, ``log10`` is
+    not, and this is 3.5× faster (about 1e-5 dB from the float64 result)."""
+    db = np.log(np.maximum(power, np.asarray(AMIN, dtype=power.dtype)))
+    db *= np.asarray(_DB_PER_NEPER, dtype=db.dtype)
     if top_db is not None:
         np.maximum(db, db.max() - top_db, out=db)
     return db.astype(np.float32, copy=False)

@@ -27,18 +27,20 @@ def vectors_for_files(paths: Sequence[str], params: FeatureParams = FeatureParam
     Pure (no cache, no shared state), so it runs anywhere joblib sends it: local processes
     or a Dask cluster's workers. The clips are summarised together (``clip_vectors``).
     """
-    from audioscope.core.analysis import analyse_file
-    from audioscope.core.audio import AudioLoadError
+    from audioscope.core.audio import AudioLoadError, load_clip
+    from audioscope.core.features import compute_feature_sets
 
-    analyses, results = [], []
+    signals, analyses, results = [], [], []
     for path in paths:
         try:
-            analyses.append(analyse_file(path, params, also=(COARSE_PARAMS,)))
-            results.append(None)
+            signal = load_clip(path, analysis_rate=params.sample_rate).signal
         except AudioLoadError as exc:
             results.append(str(exc))
-    vectors = iter(clip_vectors([a.features for a in analyses], [a.extra[0] for a in analyses],
-                                [a.clip.signal for a in analyses]))
+            continue
+        signals.append(signal)
+        analyses.append(compute_feature_sets(signal, (params, COARSE_PARAMS), with_envelope=False))
+        results.append(None)
+    vectors = iter(clip_vectors([a[0] for a in analyses], [a[1] for a in analyses], signals))
     return [next(vectors) if r is None else r for r in results]
 
 
