@@ -8,6 +8,7 @@ that cannot be written disables saving with one log line. The cache never raises
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
 import threading
@@ -17,24 +18,28 @@ from pathlib import Path
 import numpy as np
 
 from audioscope.core.paths import cache_dir
+from audioscope.core.vector_store import VectorStore
 
 log = logging.getLogger(__name__)
 
 # Bump when feature code changes its output, so old entries are not reused.
-CODE_VERSION = "features-2"
+CODE_VERSION = "features-3"
 
 
 def file_digest(path: str | Path) -> str:
-    """BLAKE2b digest of the file's bytes (raises OSError if it cannot be read)."""
-    digest = hashlib.blake2b()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
+    """SHA-256 digest of the file's bytes (raises OSError if it cannot be read).
+
+    SHA-256 rather than BLAKE2b: processors' SHA instructions make it about twice as fast
+    here, and unbuffered 4 MB reads spare the copies of a buffered file."""
+    digest = hashlib.sha256()
+    with open(path, "rb", buffering=0) as f:
+        while chunk := f.read(1 << 22):
             digest.update(chunk)
     return digest.hexdigest()
 
 
 class FeatureCache:
-    """A folder of ``<key[:2]>/<key>.npz`` entries."""
+    """A folder of ``<key[:2]>/<key>.npz`` entries, and a ``VectorStore`` for clip vectors."""
 
     def __init__(self, directory: str | Path | None = None, min_duration_s: float = 0.0) -> None:
         """``min_duration_s``: analyses of shorter clips bypass the cache. The explorer sets it,
@@ -43,6 +48,8 @@ class FeatureCache:
         self.min_duration_s = float(min_duration_s)
         self._writable = True
         self._made: set[Path] = set()       # sub-folders known to exist
+        # clip vectors: many small entries, kept in one database file beside the .npz entries
+        self.vectors = VectorStore(self.directory / "vectors.sqlite3")
 
     @staticmethod
     def key(digest: str, params_key: str, kind: str = "clip") -> str:
@@ -80,8 +87,10 @@ class FeatureCache:
             if path.parent not in self._made:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self._made.add(path.parent)
+            buffer = io.BytesIO()         # built in memory: one write, not ~15 small writes and seeks
+            np.savez(buffer, **arrays)
             with open(tmp, "wb") as f:
-                np.savez(f, **arrays)
+                f.write(buffer.getbuffer())
             os.replace(tmp, path)
             return True
         except OSError as exc:

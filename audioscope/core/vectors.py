@@ -93,8 +93,9 @@ def extract_vectors(paths: list[str], params: FeatureParams = FeatureParams(), j
                 errors.append(result)
             else:
                 results[i] = result
-                if cache is not None and i in keys:
-                    cache.save(keys[i], {"vector": result})
+        if cache is not None:
+            cache.vectors.save_many((keys[i], results[i]) for i in chunk
+                                    if i in keys and results[i] is not None)
         counts["computed"] += len(chunk)
         report()
     if counts["computed"] == 0:
@@ -122,5 +123,4 @@ def _cached_vector(cache: FeatureCache | None, path: str,
         key = cache.key(file_digest(path), params.key(), kind=RECIPE_VERSION)
     except OSError:
         return None, None
-    stored = cache.load(key)
-    return (stored.get("vector") if stored is not None else None), key
+    return cache.vectors.load(key), key

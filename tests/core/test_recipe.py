@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import numpy as np
 import pytest
 
@@ -61,7 +63,9 @@ def test_extraction_names_bad_files_and_caches_good_ones(flac_root, tmp_path):
     assert errors == [direct[1]] and np.isnan(matrix[1]).all()
     expected = np.array([direct[i] for i in (0, 2, 3, 4, 5)])
     np.testing.assert_array_equal(matrix[[0, 2, 3, 4, 5]], expected)
-    assert len(list((tmp_path / "cache").rglob("*.npz"))) == 5
+    with sqlite3.connect(cache.vectors.path) as db:           # one stored vector per good file
+        assert db.execute("SELECT COUNT(*) FROM vectors").fetchone() == (5,)
+    assert not list((tmp_path / "cache").rglob("*.npz"))
     progress = []
     again, _ = extract_vectors(paths, jobs=2, cache=cache, progress=lambda i, n: progress.append((i, n)))
     np.testing.assert_array_equal(again[[0, 2, 3, 4, 5]], expected)

@@ -1,0 +1,105 @@
+"""core.vector_store: clip vectors in one SQLite file, shared by threads and processes, never an error."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+import threading
+
+import numpy as np
+
+from audioscope.core.cache import FeatureCache
+from audioscope.core.vector_store import VectorStore
+
+
+def vectors(n: int, seed: int = 0) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return {f"key-{seed}-{i}": rng.standard_normal(807) for i in range(n)}
+
+
+def test_vectors_come_back_bit_for_bit(tmp_path):
+    store = VectorStore(tmp_path / "v.sqlite3")
+    assert store.load("missing") is None and not store.path.exists()   # a lookup creates nothing
+    items = vectors(40)
+    items["special"] = np.array([np.nan, np.inf, -0.0, 5e-324, 1.7976931348623157e308])
+    assert store.save_many(items.items())
+    for key, vector in items.items():
+        back = store.load(key)
+        assert back.dtype == np.float64 and back.flags.writeable
+        np.testing.assert_array_equal(back, vector)
+    assert store.load("missing") is None
+    replaced = np.zeros(807)
+    store.save_many([("key-0-3", replaced)])
+    np.testing.assert_array_equal(store.load("key-0-3"), replaced)
+
+
+def test_the_feature_cache_keeps_its_vectors_in_one_file_beside_its_entries(tmp_path):
+    cache = FeatureCache(tmp_path / "cache")
+    cache.vectors.save_many(vectors(100).items())
+    assert cache.vectors.path == tmp_path / "cache" / "vectors.sqlite3"
+    assert [p.name for p in (tmp_path / "cache").iterdir() if p.suffix == ".sqlite3"] == ["vectors.sqlite3"]
+    assert not list((tmp_path / "cache").rglob("*.npz"))
+
+
+def test_threads_read_what_another_thread_wrote(tmp_path):
+    store = VectorStore(tmp_path / "v.sqlite3")
+    items = vectors(10)
+    writer = threading.Thread(target=store.save_many, args=(items.items(),))
+    writer.start()
+    writer.join()
+    for key, vector in items.items():           # this thread: its own connection
+        np.testing.assert_array_equal(store.load(key), vector)
+
+
+WRITER = """
+import sys
+import numpy as np
+from audioscope.core.vector_store import VectorStore
+store = VectorStore(sys.argv[1])
+seed = int(sys.argv[2])
+rng = np.random.default_rng(seed)
+for batch in range(20):
+    ok = store.save_many((f"{seed}-{batch}-{i}", rng.standard_normal(807)) for i in range(32))
+    assert ok, "a save failed"
+print("done")
+"""
+
+
+def test_two_processes_can_write_at_once(tmp_path):
+    path = tmp_path / "v.sqlite3"
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(seed)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for seed in (1, 2)]
+    for writer in writers:
+        out, err = writer.communicate(timeout=120)
+        assert writer.returncode == 0 and out.strip() == "done", err
+    store = VectorStore(path)
+    for seed in (1, 2):
+        rng = np.random.default_rng(seed)
+        expected = rng.standard_normal(807)          # the first vector each writer stored
+        np.testing.assert_array_equal(store.load(f"{seed}-0-0"), expected)
+        assert store.load(f"{seed}-19-31") is not None
+
+
+def test_a_damaged_store_is_logged_and_started_again(tmp_path, caplog):
+    path = tmp_path / "v.sqlite3"
+    path.write_bytes(b"this is not an SQLite database, just some bytes " * 100)
+    store = VectorStore(path)
+    with caplog.at_level(logging.WARNING):
+        assert store.load("anything") is None
+    assert "unreadable" in caplog.text and str(path) in caplog.text
+    items = vectors(3)
+    assert store.save_many(items.items())           # a fresh, working store
+    for key, vector in items.items():
+        np.testing.assert_array_equal(store.load(key), vector)
+
+
+def test_an_unwritable_location_only_logs(tmp_path, caplog):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache folder should be")
+    store = VectorStore(blocker / "cache" / "v.sqlite3")
+    with caplog.at_level(logging.WARNING):
+        assert store.save_many(vectors(2).items()) is False
+        assert store.save_many(vectors(2).items()) is False      # turned off: no second message
+    assert caplog.text.count("not writable") == 1
+    assert store.load("key-0-0") is None
