@@ -25,3 +25,4 @@ def test_quick_benchmark_reports_every_number(tmp_path):
         line = next((l for l in text.splitlines() if label in l), None)
         assert line is not None, f"{label!r} missing from the report"
         assert re.search(r"\d", line.split(label, 1)[1]), f"no number after {label!r}: {line}"
+    assert re.search(r"workers: (forked processes|joblib)\.", text), "the kind of workers is missing"

@@ -12,6 +12,7 @@ import numpy as np
 
 from audioscope.core.cache import FeatureCache, file_digest
 from audioscope.core.features import FeatureParams
+from audioscope.core.process_pool import run_tasks
 from audioscope.core.recipe import COARSE_PARAMS, RECIPE_VERSION, clip_vectors
 
 Progress = Callable[[int, int], None]
@@ -47,19 +48,19 @@ def vectors_for_files(paths: Sequence[str], params: FeatureParams = FeatureParam
 def extract_vectors(paths: list[str], params: FeatureParams = FeatureParams(), jobs: int = -1,
                     cache: FeatureCache | None = None, progress: Progress | None = None,
                     stats: dict | None = None) -> tuple[np.ndarray, list[str]]:
-    """Clip vectors for ``paths``: cached ones read here, the rest computed in parallel by
-    joblib (local processes, or the backend of an enclosing ``joblib.parallel_config``, e.g.
-    Dask) and cached here. Files are looked up while the first tasks already run.
+    """Clip vectors for ``paths``: cached ones read here, the rest computed in parallel
+    (``process_pool.run_tasks``: local processes, or the backend of an enclosing
+    ``joblib.parallel_config``, e.g. Dask) and cached here. Files are looked up while the first
+    tasks already run.
 
     Returns the matrix (one row per path; NaN rows for files that could not be read) and
-    the error messages of those files. ``stats``, if given, receives ``from_cache``.
+    the error messages of those files. ``stats``, if given, receives ``from_cache`` and
+    ``pool`` (the kind of workers used).
     """
-    import joblib
-
     results: list[np.ndarray | None] = [None] * len(paths)
     keys: dict[int, str] = {}
-    # The generator below runs on joblib's dispatch thread, the loop further down on this one:
-    # each counter has one writer.
+    # The generator below may run on joblib's dispatch thread, the loop further down runs on
+    # this one: each counter has one writer.
     counts = {"from_cache": 0, "computed": 0}
 
     def report() -> None:
@@ -85,9 +86,8 @@ def extract_vectors(paths: list[str], params: FeatureParams = FeatureParams(), j
 
     report()
     errors: list[str] = []
-    runner = joblib.Parallel(n_jobs=jobs, return_as="generator")
-    tasks = (joblib.delayed(_chunk_vectors)(chunk, [paths[i] for i in chunk], params) for chunk in chunks())
-    for chunk, chunk_results in runner(tasks):
+    tasks = ((chunk, [paths[i] for i in chunk], params) for chunk in chunks())
+    for chunk, chunk_results in run_tasks(_chunk_vectors, tasks, jobs, stats):
         for i, result in zip(chunk, chunk_results):
             if isinstance(result, str):
                 errors.append(result)
