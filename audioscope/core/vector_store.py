@@ -61,7 +61,9 @@ class VectorStore:
         if not rows or not self._writable:
             return False
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.exists():       # new, or deleted under an open connection: (re)open
+                self.close()
+                self.path.parent.mkdir(parents=True, exist_ok=True)
             connection = self._connection()
             # IMMEDIATE: take the write lock first (waiting for another writer), not midway
             # through, where SQLite must give up at once rather than risk a deadlock

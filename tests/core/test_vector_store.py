@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import subprocess
 import sys
 import threading
@@ -103,3 +104,16 @@ def test_an_unwritable_location_only_logs(tmp_path, caplog):
         assert store.save_many(vectors(2).items()) is False      # turned off: no second message
     assert caplog.text.count("not writable") == 1
     assert store.load("key-0-0") is None
+
+
+def test_a_store_deleted_while_in_use_is_created_again(tmp_path):
+    cache_dir = tmp_path / "cache"
+    store = VectorStore(cache_dir / "v.sqlite3")
+    store.save_many(vectors(2).items())
+    shutil.rmtree(cache_dir)                         # the user clears the cache
+    assert store.load("key-0-0") is None
+    items = vectors(2, seed=5)
+    assert store.save_many(items.items())
+    assert store.path.exists()
+    for key, vector in items.items():
+        np.testing.assert_array_equal(VectorStore(store.path).load(key), vector)
