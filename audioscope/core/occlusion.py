@@ -89,7 +89,7 @@ def occlusion(signal: np.ndarray, bundle, fold: int | None = None,
         return None
     edges = segment_bounds(len(signal), rate, n_segments)
     variants = [np.asarray(signal, dtype=np.float32), *occluded_signals(signal, rate, edges)]
-    analyses = [compute_feature_sets(v, [params, COARSE_PARAMS]) for v in variants]
+    analyses = [compute_feature_sets(v, [params, COARSE_PARAMS], with_envelope=False) for v in variants]
     vectors = clip_vectors([a[0] for a in analyses], [a[1] for a in analyses], variants)
     key = bundle.model_key(fold)
     probabilities = bundle.predict_matrix(vectors, fold)       # (1 + n_segments, classes)
