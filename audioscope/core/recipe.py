@@ -24,7 +24,7 @@ import numpy as np
 from audioscope.core.features import FeatureParams, Features, compute_features
 
 # Bump when clip_vector changes its output: cached vectors and bundled models depend on it.
-RECIPE_VERSION = "clip-stats-3"
+RECIPE_VERSION = "clip-stats-4"
 COARSE_PARAMS = FeatureParams(n_mels=40, n_mfcc=20)   # the second, coarser analysis
 COARSE_BANDS = 32                                    # of the 128-band spectrogram
 _MODULATION_EDGES = (1, 2, 3, 5, 8, 13, 22, 40, 80)   # bins of a 256-point FFT over frames
