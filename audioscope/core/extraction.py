@@ -41,11 +41,13 @@ class Extraction:
     from_cache: int
     seconds: float
     params: FeatureParams
+    pool: str = ""          # the kind of workers (core.process_pool), when any clip was computed
 
     def summary(self) -> str:
         computed = len(self.clips) - self.from_cache - len(self.errors)
         rate = computed / self.seconds if self.seconds > 0 else 0.0
-        return (f"{len(self.clips)} clips: {computed} computed ({rate:.0f} clips/s), "
+        workers = f" on {self.pool}" if computed and self.pool else ""
+        return (f"{len(self.clips)} clips: {computed} computed ({rate:.0f} clips/s{workers}), "
                 f"{self.from_cache} from the cache, {len(self.errors)} unreadable; {self.seconds:.1f} s")
 
 
@@ -83,7 +85,8 @@ def extract_dataset(dataset: Dataset, cache: FeatureCache | None, jobs: int = -1
         vectors, errors = extract_vectors(paths, params, jobs=jobs, cache=cache, progress=progress,
                                           stats=stats)
     seconds = time.perf_counter() - started
-    return Extraction(clips, vectors, errors, stats.get("from_cache", 0), seconds, params)
+    return Extraction(clips, vectors, errors, stats.get("from_cache", 0), seconds, params,
+                      "Dask" if scheduler else stats.get("pool", ""))
 
 
 def write_feature_file(extraction: Extraction, out: Path) -> None:
