@@ -4,9 +4,11 @@ The numbers equal librosa's ``feature.melspectrogram`` → ``power_to_db`` → `
 with the same parameters (centred frames, zero padding, periodic Hann window, the Slaney mel
 filterbank of ``librosa.filters.mel`` — rebuilt bit for bit in core.mel_scale — and the
 orthonormal DCT-II), within 1e-3 dB: frames are transformed in float32 where librosa uses
-float64 (measured: at most 1.5e-4 dB apart). dB reference: 1.0, i.e. a full-scale signal's
-power, with ``amin`` 1e-10 and the clip's peak − ``top_db`` as floor — the same absolute scale
-librosa's ``feature.mfcc`` uses, so two clips can be compared on one colour scale.
+float64 (measured on the 44 original clips: median 1e-6 dB, 99.9 % of bins within 5e-5 dB,
+at most 9e-4 dB in bins near the floor, 78 dB below a loud clip's peak). dB reference: 1.0,
+i.e. a full-scale signal's power, with ``amin`` 1e-10 and the clip's peak − ``top_db`` as
+floor — the same absolute scale librosa's ``feature.mfcc`` uses, so two clips can be compared
+on one colour scale.
 
 The STFT is computed block by block so a 10-minute file needs tens of MB, not GB; the mel
 product uses the filterbank's sparsity (each band covers a few FFT bins)."""
