@@ -5,15 +5,22 @@ vectors of UrbanSound8K's 8732 clips meant 8732 file creations, renames and zip 
 0.2–0.5 ms each, which the process that collects the workers' results paid while they waited.
 Here a whole task's vectors go in one transaction, and a lookup is one indexed read.
 
-The database is a cache: a damaged file is logged and replaced by an empty one, a folder that
-cannot be written turns saving off with one log line, and nothing here raises. Several
-processes (the window and ``audioscope extract``, say) may use it at once: SQLite's
-write-ahead log lets readers continue while one writer commits.
+The database is a cache, and nothing here raises:
+
+* a file that is not a database (or is corrupt) is logged and replaced by an empty one;
+* a folder that cannot be written turns saving off with one log line;
+* a busy or unreadable file makes lookups miss, with one log line;
+* a file deleted or replaced under an open connection (the user cleared the cache) is noticed
+  and opened again.
+
+Several processes (the window and ``audioscope extract``, say) may use it at once: in SQLite's
+write-ahead-log mode readers continue while one writer commits.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -25,7 +32,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 _SCHEMA = "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID"
-_BUSY_TIMEOUT_S = 10.0      # another process writing: wait this long before giving up a save
+_BUSY_TIMEOUT_S = 10.0      # another process writing: wait this long before giving up
 _DTYPE = np.dtype("<f8")
 
 
@@ -36,16 +43,21 @@ class VectorStore:
         self.path = Path(path)
         self._local = threading.local()     # sqlite3 connections belong to one thread
         self._writable = True
-        self._lock = threading.Lock()
+        self._warned: set[str] = set()      # problems already logged (one line each)
 
     def load(self, key: str) -> np.ndarray | None:
         """The vector stored under ``key``, or None (missing, or the store is unusable)."""
-        if not self.path.exists():
-            return None
         try:
-            row = self._connection().execute("SELECT data FROM vectors WHERE key = ?", (key,)).fetchone()
-        except sqlite3.DatabaseError as exc:
-            self._damaged(exc)
+            connection = self._connection(create=False)
+            if connection is None:
+                return None
+            row = connection.execute("SELECT data FROM vectors WHERE key = ?", (key,)).fetchone()
+        except (sqlite3.OperationalError, OSError) as exc:     # busy, unreadable: a miss
+            self._warn_once("read", "vector store %s cannot be read (%s); vectors are recomputed",
+                            self.path, exc)
+            return None
+        except sqlite3.DatabaseError as exc:            # not a database, or corrupt
+            self._replace_damaged(exc)
             return None
         if row is None:
             return None
@@ -57,14 +69,13 @@ class VectorStore:
 
     def save_many(self, items: Iterable[tuple[str, np.ndarray]]) -> bool:
         """Store each (key, vector) in one transaction; False (and a log line) if it cannot."""
+        if not self._writable:
+            return False
         rows = [(key, np.ascontiguousarray(vector, dtype=_DTYPE).tobytes()) for key, vector in items]
-        if not rows or not self._writable:
+        if not rows:
             return False
         try:
-            if not self.path.exists():       # new, or deleted under an open connection: (re)open
-                self.close()
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = self._connection()
+            connection = self._connection(create=True)
             # IMMEDIATE: take the write lock first (waiting for another writer), not midway
             # through, where SQLite must give up at once rather than risk a deadlock
             connection.execute("BEGIN IMMEDIATE")
@@ -72,70 +83,93 @@ class VectorStore:
                 connection.executemany("INSERT OR REPLACE INTO vectors (key, data) VALUES (?, ?)", rows)
                 connection.execute("COMMIT")
             except BaseException:
-                connection.execute("ROLLBACK")
+                if connection.in_transaction:      # SQLite may have rolled back already
+                    connection.execute("ROLLBACK")
                 raise
             return True
-        except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError) and "locked" not in str(exc):
-                # cannot create or write the file (read-only folder, disk full): stop trying
-                self._writable = False
-                log.warning("vector store %s is not writable (%s); vectors are not cached this session",
-                            self.path, exc)
-            elif isinstance(exc, sqlite3.OperationalError):
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc):
                 log.warning("vector store %s is busy (%s); %d vectors not cached", self.path, exc, len(rows))
-            else:
-                self._damaged(exc)
+            else:   # cannot create or write the file (read-only folder, disk full): stop trying
+                self._stop_saving(exc)
+            return False
+        except sqlite3.DatabaseError as exc:
+            self._replace_damaged(exc)
             return False
         except OSError as exc:
-            self._writable = False
-            log.warning("vector store %s is not writable (%s); vectors are not cached this session",
-                        self.path, exc)
+            self._stop_saving(exc)
             return False
 
     def close(self) -> None:
-        """Close this thread's connection (others close when their thread's objects go)."""
-        connection = getattr(self._local, "connection", None)
-        if connection is not None:
-            connection.close()
-            self._local.connection = None
+        """Close this thread's connection (others close when their threads' objects go)."""
+        opened = getattr(self._local, "opened", None)
+        if opened is not None:
+            opened[0].close()
+            self._local.opened = None
 
-    def _connection(self) -> sqlite3.Connection:
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
-            try:
-                _use_write_ahead_log(connection)
-                connection.execute("PRAGMA synchronous=NORMAL")   # a cache: no fsync per commit
-                connection.execute(_SCHEMA)
-            except sqlite3.DatabaseError:
-                connection.close()
-                raise
-            self._local.connection = connection
+    def _connection(self, create: bool) -> sqlite3.Connection | None:
+        """This thread's connection to the file now at ``path`` (None: no file and not
+        ``create``). A connection to a file since deleted or replaced is closed and renewed."""
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            stat = None
+        opened = getattr(self._local, "opened", None)
+        if opened is not None and (stat is None or (stat.st_dev, stat.st_ino) != opened[1]):
+            self.close()
+            opened = None
+        if opened is not None:
+            return opened[0]
+        if stat is None:
+            if not create:
+                return None
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
+        try:
+            _use_write_ahead_log(connection)
+            connection.execute("PRAGMA synchronous=NORMAL")   # a cache: no fsync per commit
+            connection.execute(_SCHEMA)
+            stat = os.stat(self.path)
+        except BaseException:
+            connection.close()
+            raise
+        self._local.opened = (connection, (stat.st_dev, stat.st_ino))
         return connection
 
-    def _damaged(self, exc: Exception) -> None:
-        """A file that is not a usable database: log it and start again with an empty one."""
-        with self._lock:
-            log.warning("vector store %s is unreadable (%s); starting a new one", self.path, exc)
-            self.close()
-            for suffix in ("", "-wal", "-shm"):
-                try:
-                    Path(f"{self.path}{suffix}").unlink()
-                except FileNotFoundError:
-                    pass
-                except OSError as err:
-                    self._writable = False
-                    log.warning("cannot remove %s (%s); vectors are not cached this session", self.path, err)
-                    return
+    def _replace_damaged(self, exc: Exception) -> None:
+        """A file that is not a usable database: log it and start again with an empty one
+        (its journal files belong to it and go too; no process can use any of them)."""
+        log.warning("vector store %s is unreadable (%s); starting a new one", self.path, exc)
+        self.close()
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                Path(f"{self.path}{suffix}").unlink()
+            except FileNotFoundError:
+                pass
+            except OSError as err:
+                self._stop_saving(err)
+                return
+
+    def _stop_saving(self, exc: Exception) -> None:
+        self._writable = False
+        log.warning("vector store %s is not writable (%s); vectors are not cached this session",
+                    self.path, exc)
+
+    def _warn_once(self, kind: str, message: str, *args: object) -> None:
+        if kind not in self._warned:
+            self._warned.add(kind)
+            log.warning(message, *args)
 
 
 def _use_write_ahead_log(connection: sqlite3.Connection) -> None:
-    """Switch the file to WAL mode (it stays so). Switching takes an exclusive lock and SQLite
-    reports "locked" at once, without waiting, when another process holds any lock: retry."""
+    """Switch the file to WAL mode (it stays so). Switching takes an exclusive lock, and SQLite
+    reports "locked" at once, without waiting, while another process holds any lock: retry.
+    A file system without WAL support keeps its journal mode, which works too."""
     deadline = time.monotonic() + _BUSY_TIMEOUT_S
     while connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
         try:
-            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA journal_mode=WAL").fetchone()
+            return               # switched, or not supported here: either way, done
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise

@@ -13,7 +13,7 @@ import numpy as np
 from audioscope.core.cache import FeatureCache, file_digest
 from audioscope.core.features import FeatureParams
 from audioscope.core.process_pool import run_tasks
-from audioscope.core.recipe import COARSE_PARAMS, RECIPE_VERSION, clip_vectors
+from audioscope.core.recipe import COARSE_PARAMS, RECIPE_VERSION, VECTOR_LENGTH, clip_vectors
 
 Progress = Callable[[int, int], None]
 # Clips per parallel task: enough to summarise together and amortise dispatch (~5 ms a clip),
@@ -123,4 +123,7 @@ def _cached_vector(cache: FeatureCache | None, path: str,
         key = cache.key(file_digest(path), params.key(), kind=RECIPE_VERSION)
     except OSError:
         return None, None
-    return cache.vectors.load(key), key
+    vector = cache.vectors.load(key)
+    if vector is not None and vector.shape != (VECTOR_LENGTH,):     # written by a damaged run
+        return None, key
+    return vector, key

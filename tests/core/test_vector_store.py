@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import threading
 
 import numpy as np
 
+from audioscope.core import vector_store
 from audioscope.core.cache import FeatureCache
 from audioscope.core.vector_store import VectorStore
 
@@ -43,14 +47,29 @@ def test_the_feature_cache_keeps_its_vectors_in_one_file_beside_its_entries(tmp_
     assert not list((tmp_path / "cache").rglob("*.npz"))
 
 
-def test_threads_read_what_another_thread_wrote(tmp_path):
+def test_threads_read_while_another_thread_writes(tmp_path):
     store = VectorStore(tmp_path / "v.sqlite3")
-    items = vectors(10)
-    writer = threading.Thread(target=store.save_many, args=(items.items(),))
+    items = list(vectors(320).items())
+    seen, problems = {}, []
+
+    def write():
+        for start in range(0, len(items), 32):
+            if not store.save_many(items[start:start + 32]):
+                problems.append(start)
+
+    def read_all() -> None:                               # this thread: its own connection
+        for key, vector in items:
+            if key not in seen and (back := store.load(key)) is not None:
+                np.testing.assert_array_equal(back, vector)
+                seen[key] = True
+
+    writer = threading.Thread(target=write)
     writer.start()
+    while writer.is_alive():
+        read_all()
     writer.join()
-    for key, vector in items.items():           # this thread: its own connection
-        np.testing.assert_array_equal(store.load(key), vector)
+    read_all()
+    assert not problems and len(seen) == len(items)
 
 
 WRITER = """
@@ -74,6 +93,8 @@ def test_two_processes_can_write_at_once(tmp_path):
     for writer in writers:
         out, err = writer.communicate(timeout=120)
         assert writer.returncode == 0 and out.strip() == "done", err
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)   # readers never wait
     store = VectorStore(path)
     for seed in (1, 2):
         rng = np.random.default_rng(seed)
@@ -117,3 +138,32 @@ def test_a_store_deleted_while_in_use_is_created_again(tmp_path):
     assert store.path.exists()
     for key, vector in items.items():
         np.testing.assert_array_equal(VectorStore(store.path).load(key), vector)
+
+
+def test_a_busy_store_is_left_alone(tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(vector_store, "_BUSY_TIMEOUT_S", 0.2)
+    store = VectorStore(tmp_path / "v.sqlite3")
+    items = vectors(3)
+    store.save_many(items.items())
+    with contextlib.closing(sqlite3.connect(store.path, isolation_level=None)) as other:
+        other.execute("BEGIN IMMEDIATE")                     # another process is writing
+        with caplog.at_level(logging.WARNING):
+            assert store.save_many(vectors(2, seed=9).items()) is False
+            np.testing.assert_array_equal(store.load("key-0-1"), items["key-0-1"])   # reads go on
+        other.execute("ROLLBACK")
+    assert "busy" in caplog.text and "unreadable" not in caplog.text
+    assert store.save_many(vectors(2, seed=9).items())       # and it still works afterwards
+    for key, vector in items.items():
+        np.testing.assert_array_equal(store.load(key), vector)
+
+
+def test_a_store_recreated_by_another_process_is_reopened(tmp_path):
+    store = VectorStore(tmp_path / "cache" / "v.sqlite3")
+    store.save_many(vectors(2).items())
+    assert store.load("key-0-0") is not None                  # this thread's connection is open
+    shutil.rmtree(tmp_path / "cache")                           # the user clears the cache ...
+    other = VectorStore(store.path)                             # ... and another process refills it
+    newer = vectors(2, seed=3)
+    assert other.save_many(newer.items())
+    assert store.load("key-0-0") is None                        # not the deleted file's contents
+    np.testing.assert_array_equal(store.load("key-3-1"), newer["key-3-1"])
