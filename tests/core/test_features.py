@@ -63,6 +63,14 @@ def test_other_parameters_equal_librosa(original_files, params):
     assert_equals_librosa(load_clip(original_files[7]).signal, params, str(params))
 
 
+def test_an_odd_fft_size_gives_librosas_frames(original_files):
+    # an odd n_fft pads n_fft - 1 samples: a signal of whole hops then has one frame fewer
+    params = FeatureParams(n_fft=1023, hop_length=256, n_mels=64, n_mfcc=20)
+    y = load_clip(original_files[7]).signal[:256 * 300]
+    assert compute_features(y, params).mel_db.shape[1] == 300
+    assert_equals_librosa(y, params, "n_fft 1023")
+
+
 def test_long_signal_spanning_several_blocks_equals_librosa(flac_root):
     clips = [load_clip(p).signal for p in sorted(flac_root.glob("audio/fold1/*.flac"))[:160]]
     y = np.concatenate(clips)                     # ~9 min: > 10 STFT blocks of 1024 frames
