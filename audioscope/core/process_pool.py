@@ -6,71 +6,97 @@ worker, measured here — a fifth of extracting all 1761 clips of two folds on t
 Where it is safe, ``run_tasks`` instead forks the workers from the calling process, which has
 those modules loaded already, so they start in milliseconds.
 
-Forking is safe only in a process whose other threads cannot hold locks the child would need.
-It is used on Linux, from a process with one Python thread and without Qt (the window runs
-Qt's own threads, and keeps loky's fresh interpreters), and only while joblib's backend is the
-default local one: under ``joblib.parallel_config(backend="dask")`` the tasks go to the cluster.
+Forking copies only the calling thread, so it is safe only where no other thread can hold a
+lock the child needs. It is used when all of these hold, else joblib is:
+
+* Linux (macOS system libraries are not fork-safe);
+* Python 3.11: its ProcessPoolExecutor forks every worker before starting its own threads,
+  and Python 3.12+ warns about any fork of a process with threads — numpy's idle BLAS
+  threads included (OpenBLAS makes those safe with its own fork handlers);
+* one Python thread and no Qt (the window runs Qt's threads: it keeps loky);
+* joblib's backend is the default local one: under ``joblib.parallel_config(backend="dask")``
+  the tasks go to the cluster.
 """
 
 from __future__ import annotations
 
+import itertools
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 FORKED = "forked processes"
 JOBLIB = "joblib"
+IN_PROCESS = "the calling process"
+_IN_FLIGHT_PER_WORKER = 2     # tasks queued ahead per worker: keeps workers busy, progress live
 
 
 def worker_count(jobs: int) -> int:
     """joblib's convention: ``jobs`` processes, or all cores for -1 (cores + 1 + jobs below 0)."""
     import joblib
 
-    cores = joblib.cpu_count()
-    return max(1, jobs if jobs > 0 else cores + 1 + jobs)
+    if jobs == 0:
+        raise ValueError("jobs must not be 0 (use -1 for all cores)")
+    return max(1, jobs if jobs > 0 else joblib.cpu_count() + 1 + jobs)
 
 
 def pool_kind(jobs: int) -> str:
     """``FORKED`` when ``run_tasks`` would fork its workers, else ``JOBLIB``."""
     import joblib.parallel
-    from joblib._parallel_backends import LokyBackend
 
     backend, _ = joblib.parallel.get_active_backend()
-    if (sys.platform.startswith("linux") and worker_count(jobs) > 1
-            and type(backend) is LokyBackend and threading.active_count() == 1
-            and "PySide6.QtCore" not in sys.modules):
+    if (sys.platform.startswith("linux") and sys.version_info[:2] == (3, 11)
+            and worker_count(jobs) > 1 and type(backend).__name__ == "LokyBackend"
+            and threading.active_count() == 1 and "PySide6.QtCore" not in sys.modules):
         return FORKED
     return JOBLIB
 
 
 def run_tasks(function: Callable[..., Any], tasks: Iterable[tuple], jobs: int = -1,
               stats: dict | None = None) -> Iterator[Any]:
-    """``function(*args)`` for each ``args`` of ``tasks``, yielded in order as they finish in
-    turn. ``function`` must be importable (a module-level function). ``stats["pool"]``, if
-    given, receives the kind of pool used."""
+    """``function(*args)`` for each ``args`` of ``tasks``, yielded in the order of ``tasks``.
+
+    ``function`` must be importable (a module-level function). ``tasks`` is consumed lazily, a
+    few tasks ahead of the results. ``stats["pool"]``, if given, receives where they ran
+    (``FORKED``, ``JOBLIB``, ``IN_PROCESS`` for a single task, "" when there were none)."""
     kind = pool_kind(jobs)
-    if stats is not None:
-        stats["pool"] = kind
+    tasks = iter(tasks)
     if kind == FORKED:
-        yield from _forked(function, tasks, worker_count(jobs))
+        first = list(itertools.islice(tasks, worker_count(jobs)))   # no more workers than tasks
+        if len(first) > 1:
+            if stats is not None:
+                stats["pool"] = FORKED
+            yield from _forked(function, itertools.chain(first, tasks), len(first))
+            return
+        if stats is not None:                    # none or one: not worth a process
+            stats["pool"] = IN_PROCESS if first else ""
+        for args in first:
+            yield function(*args)
         return
+    if stats is not None:
+        stats["pool"] = JOBLIB
     import joblib
 
     runner = joblib.Parallel(n_jobs=jobs, return_as="generator")
     yield from runner(joblib.delayed(function)(*args) for args in tasks)
 
 
-def _forked(function: Callable[..., Any], tasks: Iterable[tuple], workers: int) -> Iterator[Any]:
+def _forked(function: Callable[..., Any], tasks: Iterator[tuple], workers: int) -> Iterator[Any]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    # All workers are forked at the first submit, before the executor starts its own threads.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as executor:
-        futures = [executor.submit(function, *args) for args in tasks]
-        try:
-            for future in futures:
-                yield future.result()
-        finally:
-            for future in futures:     # the caller stopped early or a task failed: drop the rest
-                future.cancel()
+    # Python 3.11 forks all workers at the first submit, before the executor starts its threads.
+    executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    pending: deque = deque()
+    try:
+        for args in itertools.islice(tasks, workers * _IN_FLIGHT_PER_WORKER):
+            pending.append(executor.submit(function, *args))
+        while pending:
+            result = pending.popleft().result()
+            for args in itertools.islice(tasks, 1):
+                pending.append(executor.submit(function, *args))
+            yield result
+    finally:   # done, failed, or the caller stopped early: drop what has not started
+        executor.shutdown(wait=True, cancel_futures=True)

@@ -45,7 +45,10 @@ def run_case(case: str, jobs: int = 2) -> dict:
     return json.loads(out.stdout)
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forking is used on Linux only")
+FORKS = sys.platform.startswith("linux") and sys.version_info[:2] == (3, 11)
+
+
+@pytest.mark.skipif(not FORKS, reason="forking is used on Linux with Python 3.11 only")
 def test_a_plain_process_forks_its_workers():
     result = run_case("plain")
     assert result["pool"] == "forked processes"
@@ -60,6 +63,51 @@ def test_processes_that_must_not_fork_use_joblib(case, jobs):
     assert result["order"] == list(range(20))
 
 
+@pytest.mark.skipif(not FORKS, reason="forking is used on Linux with Python 3.11 only")
+def test_a_single_task_runs_in_the_calling_process():
+    code = ("import os\nfrom audioscope.core.process_pool import run_tasks\n"
+            "def task(i):\n    return os.getpid()\n"
+            "stats = {}\nprint(list(run_tasks(task, [(0,)], jobs=2, stats=stats)) == [os.getpid()], stats['pool'])\n"
+            "print(list(run_tasks(task, [], jobs=2, stats=stats)), repr(stats['pool']))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.splitlines() == ["True the calling process", "[] ''"], out.stderr
+
+
+LAZY = r"""
+import json, os, sys, time
+from audioscope.core.process_pool import run_tasks
+
+def task(i, folder):
+    time.sleep(0.1)
+    open(os.path.join(folder, str(i)), "w").close()
+    return i
+
+pulled = []
+def tasks():
+    for i in range(40):
+        pulled.append(i)
+        yield i, sys.argv[1]
+
+started = time.perf_counter()
+results = run_tasks(task, tasks(), jobs=2)
+first = next(results)
+pulled_at_first = len(pulled)
+results.close()                     # the caller stops early
+print(json.dumps({"first": first, "pulled_at_first": pulled_at_first, "seconds": time.perf_counter() - started,
+                  "ran": len(os.listdir(sys.argv[1]))}))
+"""
+
+
+@pytest.mark.skipif(not FORKS, reason="forking is used on Linux with Python 3.11 only")
+def test_tasks_are_taken_a_few_ahead_and_dropped_when_the_caller_stops(tmp_path):
+    out = subprocess.run([sys.executable, "-c", LAZY, str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["first"] == 0
+    assert result["pulled_at_first"] <= 2 * 2 + 1            # not the whole list up front
+    assert result["ran"] <= 8 and result["seconds"] < 2.0      # 40 tasks of 0.1 s were not all run
+
+
 def test_a_failing_task_raises_in_the_caller():
     code = ("from audioscope.core.process_pool import run_tasks\n"
             "def task(i):\n    if i == 3: raise ValueError('task 3 failed')\n    return i\n"
@@ -71,19 +119,26 @@ def test_a_failing_task_raises_in_the_caller():
 EXTRACT = r"""
 import json, sys
 import numpy as np
+from audioscope.core.cache import FeatureCache
 from audioscope.core.vectors import extract_vectors, vectors_for_files
-paths = sys.argv[1:]
-stats = {}
-matrix, errors = extract_vectors(paths, jobs=2, stats=stats)
+cache = FeatureCache(sys.argv[1])
+paths = sys.argv[2:]
+stats, again = {}, {}
+matrix, errors = extract_vectors(paths, jobs=2, cache=cache, stats=stats)
+cached, _ = extract_vectors(paths, jobs=2, cache=cache, stats=again)
 direct = np.array(vectors_for_files(paths))
-print(json.dumps({"pool": stats["pool"], "equal": bool(np.array_equal(matrix, direct)), "errors": errors}))
+print(json.dumps({"pool": stats["pool"], "equal": bool(np.array_equal(matrix, direct)), "errors": errors,
+                  "from_cache": again["from_cache"], "pool_again": again["pool"],
+                  "cached_equal": bool(np.array_equal(cached, direct))}))
 """
 
 
-def test_forked_extraction_equals_computing_in_this_process():
+def test_forked_extraction_equals_computing_in_this_process_and_fills_the_cache(tmp_path):
     paths = [str(p) for p in sorted((FLAC_22K / "audio" / "fold2").glob("*.flac"))[:70]]
-    out = subprocess.run([sys.executable, "-c", EXTRACT, *paths], capture_output=True, text=True, timeout=300)
+    out = subprocess.run([sys.executable, "-c", EXTRACT, str(tmp_path / "cache"), *paths], capture_output=True,
+                         text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
-    expected_pool = "forked processes" if sys.platform.startswith("linux") else "joblib"
-    assert result == {"pool": expected_pool, "equal": True, "errors": []}
+    expected_pool = "forked processes" if FORKS else "joblib"
+    assert result == {"pool": expected_pool, "equal": True, "errors": [], "from_cache": 70,
+                      "pool_again": "" if FORKS else "joblib", "cached_equal": True}
