@@ -11,8 +11,10 @@ log file is the application's usual one).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -130,7 +132,9 @@ def check_views(pane, inspection) -> None:
 
 
 def check_parallel_extraction(path: Path) -> None:
-    """The worker processes ``train`` and ``extract`` use start and give the vector computed here."""
+    """The worker processes start and give the vector computed here: joblib's (loky) from this
+    Qt process, as the window's map and gallery use them, and the forked ones ``train`` and
+    ``extract`` use from the command line, in a separate Qt-free process."""
     import numpy as np
 
     from audioscope.core.vectors import extract_vectors, vectors_for_files
@@ -141,6 +145,28 @@ def check_parallel_extraction(path: Path) -> None:
     matrix, errors = extract_vectors([str(path)] * 2, jobs=2)
     if errors or not np.array_equal(matrix[0], here):
         raise SelfTestFailure(f"feature extraction in worker processes went wrong: {errors or 'other values'}")
+    # In the built application sys.executable is audioscope itself, which runs "-c" as Python.
+    child = subprocess.run([sys.executable, "-c", _COMMAND_LINE_EXTRACTION, str(path)], capture_output=True,
+                           text=True, timeout=300)
+    try:
+        result = json.loads(child.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        raise SelfTestFailure(f"command-line feature extraction failed: {child.stderr.strip()[-500:]}") from None
+    if result["errors"] or not np.array_equal(np.array(result["first"]), here) or not result["all_equal"]:
+        raise SelfTestFailure(f"command-line feature extraction ({result['pool']}) went wrong: "
+                              f"{result['errors'] or 'other values'}")
+
+
+# 40 copies: two tasks, so two workers really start (one task would run in the process itself).
+_COMMAND_LINE_EXTRACTION = """
+import json, sys
+import numpy as np
+from audioscope.core.vectors import extract_vectors
+stats = {}
+matrix, errors = extract_vectors([sys.argv[1]] * 40, jobs=2, stats=stats)
+print(json.dumps({"pool": stats.get("pool"), "errors": errors, "first": matrix[0].tolist(),
+                  "all_equal": bool((matrix == matrix[0]).all())}))
+"""
 
 
 def _run(folder: Path, file: Path | None, started: float) -> str:

@@ -1,8 +1,9 @@
 """Entry script of the frozen application (packaging/audioscope.spec): ``audioscope.app.main``.
 
 In the frozen application ``sys.executable`` is this program, not Python. joblib's process
-pool (loky, used by ``train`` and ``extract``) starts its helpers as ``python -c CODE`` and
-``python -m MODULE …``, so this script does what Python would for those two forms.
+pool (loky: the window's map and gallery, and ``train``/``extract`` where they cannot fork)
+starts its helpers as ``python -c CODE`` and ``python -m MODULE …``, and the self-test runs a
+command-line extraction as ``-c CODE``, so this script does what Python would for those forms.
 """
 
 import multiprocessing
