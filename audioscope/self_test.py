@@ -131,17 +131,18 @@ def check_views(pane, inspection) -> None:
             raise SelfTestFailure(f"the {name} view was not painted ({share:.1%} coloured pixels)")
 
 
-def check_parallel_extraction(path: Path) -> None:
+def check_parallel_extraction(path: Path) -> str:
     """The worker processes start and give the vector computed here: joblib's (loky) from this
     Qt process, as the window's map and gallery use them, and the forked ones ``train`` and
-    ``extract`` use from the command line, in a separate Qt-free process."""
+    ``extract`` use from the command line, in a separate Qt-free process. Returns the kind of
+    workers the command line used."""
     import numpy as np
 
     from audioscope.core.vectors import extract_vectors, vectors_for_files
 
     here = vectors_for_files([str(path)])[0]
     if isinstance(here, str):
-        return                                   # nothing to compare (the views said why already)
+        return "not tried"                       # nothing to compare (the views said why already)
     matrix, errors = extract_vectors([str(path)] * 2, jobs=2)
     if errors or not np.array_equal(matrix[0], here):
         raise SelfTestFailure(f"feature extraction in worker processes went wrong: {errors or 'other values'}")
@@ -155,6 +156,7 @@ def check_parallel_extraction(path: Path) -> None:
     if result["errors"] or not np.array_equal(np.array(result["first"]), here) or not result["all_equal"]:
         raise SelfTestFailure(f"command-line feature extraction ({result['pool']}) went wrong: "
                               f"{result['errors'] or 'other values'}")
+    return result["pool"]
 
 
 # 40 copies: two tasks, so two workers really start (one task would run in the process itself).
@@ -206,11 +208,12 @@ def _run(folder: Path, file: Path | None, started: float) -> str:
         if len(bars) != len(CLASS_NAMES) or bars[0][0] != prediction.predicted:
             raise SelfTestFailure(f"the prediction panel shows {bars[:1]}, not {prediction.predicted}")
         _wait(app, lambda: window.is_warm, "the model warm-up", deadline)
-        check_parallel_extraction(path)
+        command_line_pool = check_parallel_extraction(path)
         audio = portaudio_status()
         return (f"audioscope self-test ok: {path.name} {inspection.analysis.clip.duration:.2f} s, "
                 f"3 views drawn, predicted '{prediction.predicted}' ({percent(prediction.confidence)}), "
-                f"worker processes ok, {audio}, in {time.perf_counter() - started:.1f} s")
+                f"worker processes ok ({command_line_pool} for the command line), {audio}, "
+                f"in {time.perf_counter() - started:.1f} s")
     finally:
         window.close()
         window.deleteLater()

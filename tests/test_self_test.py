@@ -16,7 +16,8 @@ from audioscope.core.dataset import CLASS_NAMES
 from audioscope.core.paths import CACHE_DIR_ENV
 
 OK_LINE = re.compile(r"audioscope self-test ok: (?P<file>\S+) (?P<seconds>[\d.]+) s, 3 views drawn, "
-                     r"predicted '(?P<cls>\w+)' \((?P<pct><?\d+) %\), worker processes ok, "
+                     r"predicted '(?P<cls>\w+)' \((?P<pct><?\d+) %\), worker processes ok "
+                     r"\((?P<pool>forked processes|joblib) for the command line\), "
                      r"(?P<audio>.+), in [\d.]+ s")
 
 

@@ -13,7 +13,7 @@ lock the child needs. It is used when all of these hold, else joblib is:
 * Python 3.11: its ProcessPoolExecutor forks every worker before starting its own threads,
   and Python 3.12+ warns about any fork of a process with threads — numpy's idle BLAS
   threads included (OpenBLAS makes those safe with its own fork handlers);
-* one Python thread and no Qt (the window runs Qt's threads: it keeps loky);
+* one Python thread and no Qt application (the window runs Qt's threads: it keeps loky);
 * joblib's backend is the default local one: under ``joblib.parallel_config(backend="dask")``
   the tasks go to the cluster.
 """
@@ -49,9 +49,16 @@ def pool_kind(jobs: int) -> str:
     backend, _ = joblib.parallel.get_active_backend()
     if (sys.platform.startswith("linux") and sys.version_info[:2] == (3, 11)
             and worker_count(jobs) > 1 and type(backend).__name__ == "LokyBackend"
-            and threading.active_count() == 1 and "PySide6.QtCore" not in sys.modules):
+            and threading.active_count() == 1 and not _qt_application_running()):
         return FORKED
     return JOBLIB
+
+
+def _qt_application_running() -> bool:
+    """A Qt application runs its own threads. (Only importing QtCore starts none: the built
+    application imports it at start-up for every command.)"""
+    qt = sys.modules.get("PySide6.QtCore")
+    return qt is not None and qt.QCoreApplication.instance() is not None
 
 
 def run_tasks(function: Callable[..., Any], tasks: Iterable[tuple], jobs: int = -1,

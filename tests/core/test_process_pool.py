@@ -22,6 +22,9 @@ def task(i):
 
 case = sys.argv[1]
 if case == "qt":
+    from PySide6.QtCore import QCoreApplication
+    app = QCoreApplication([])
+if case == "qt-imported":           # as in the built application's command line: no Qt threads
     import PySide6.QtCore
 if case == "thread":
     stop = threading.Event()
@@ -54,6 +57,7 @@ def test_a_plain_process_forks_its_workers():
     assert result["pool"] == "forked processes"
     assert result["order"] == list(range(20))                      # results come back in order
     assert len(result["pids"]) == 2 and result["me"] not in result["pids"]   # two other processes
+    assert run_case("qt-imported")["pool"] == "forked processes"
 
 
 @pytest.mark.parametrize("case, jobs", [("qt", 2), ("thread", 2), ("threading-backend", 2), ("plain", 1)])
