@@ -16,6 +16,9 @@ lock the child needs. It is used when all of these hold, else joblib is:
 * one Python thread and no Qt application (the window runs Qt's threads: it keeps loky);
 * joblib's backend is the default local one: under ``joblib.parallel_config(backend="dask")``
   the tasks go to the cluster.
+
+Unlike loky's workers, forked ones get no BLAS thread limits: the tasks here (decoding, FFTs,
+sparse products, statistics) make no BLAS calls.
 """
 
 from __future__ import annotations
