@@ -242,7 +242,7 @@ def main() -> int:
     if args.quick:
         originals = originals[:4]
     clip = per_clip(originals, repeats=1 if args.quick else 3)
-    dataset = whole_dataset(args.data / "UrbanSound8K-22k", limit=24 if args.quick else None)
+    dataset = whole_dataset(args.data / "UrbanSound8K-22k", limit=70 if args.quick else None)
     gui = explorer(args.data / "UrbanSound8K", n_clips=5 if args.quick else 44)
     big = explorer(args.data / "UrbanSound8K-22k", n_clips=5 if args.quick else 100)
     text = report(clip, dataset, gui, big, args.quick)
