@@ -43,7 +43,7 @@ class VectorStore:
         self.path = Path(path)
         self._local = threading.local()     # sqlite3 connections belong to one thread
         self._writable = True
-        self._warned: set[str] = set()      # problems already logged (one line each)
+        self._read_warned = False           # a read problem is logged once
 
     def load(self, key: str) -> np.ndarray | None:
         """The vector stored under ``key``, or None (missing, or the store is unusable)."""
@@ -53,8 +53,9 @@ class VectorStore:
                 return None
             row = connection.execute("SELECT data FROM vectors WHERE key = ?", (key,)).fetchone()
         except (sqlite3.OperationalError, OSError) as exc:     # busy, unreadable: a miss
-            self._warn_once("read", "vector store %s cannot be read (%s); vectors are recomputed",
-                            self.path, exc)
+            if not self._read_warned:
+                self._read_warned = True
+                log.warning("vector store %s cannot be read (%s); vectors are recomputed", self.path, exc)
             return None
         except sqlite3.DatabaseError as exc:            # not a database, or corrupt
             self._replace_damaged(exc)
@@ -155,10 +156,6 @@ class VectorStore:
         log.warning("vector store %s is not writable (%s); vectors are not cached this session",
                     self.path, exc)
 
-    def _warn_once(self, kind: str, message: str, *args: object) -> None:
-        if kind not in self._warned:
-            self._warned.add(kind)
-            log.warning(message, *args)
 
 
 def _use_write_ahead_log(connection: sqlite3.Connection) -> None:
