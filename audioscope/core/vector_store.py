@@ -157,7 +157,6 @@ class VectorStore:
                     self.path, exc)
 
 
-
 def _use_write_ahead_log(connection: sqlite3.Connection) -> None:
     """Switch the file to WAL mode (it stays so). Switching takes an exclusive lock, and SQLite
     reports "locked" at once, without waiting, while another process holds any lock: retry.
