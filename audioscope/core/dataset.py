@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,9 @@ REQUIRED_COLUMNS = ("slice_file_name", "fsID", "start", "end", "salience", "fold
 METADATA_PATH = Path("metadata") / "UrbanSound8K.csv"
 # Extensions tried, in order, after the name given in the CSV.
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".aiff", ".aif", ".mp3")
+# Integer columns are parsed through float64 when they hold a large or decimal value; beyond
+# this a float64 cannot hold every integer exactly (and int64 wraps), so larger values are refused.
+MAX_INTEGER = 2**53 - 1
 
 
 def readable_class(class_name: str) -> str:
@@ -147,6 +151,9 @@ def _read_csv(csv_path: Path) -> pd.DataFrame:
         raise DatasetError(f"{csv_path}: not a valid CSV table ({str(exc).strip()})") from None
     frame.columns = [str(c).strip() for c in frame.iloc[0]]
     frame = frame.iloc[1:].fillna("").reset_index(drop=True)
+    repeated = [f"column {name!r} appears {n} times" for name, n in Counter(frame.columns).items() if n > 1]
+    if repeated:
+        raise DatasetError(f"{csv_path}: {', '.join(repeated)} in the header")
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise DatasetError(f"{csv_path}: missing column(s) {', '.join(repr(c) for c in missing)}"
@@ -177,6 +184,12 @@ def _numbers(frame: pd.DataFrame, csv_path: Path, column: str, integer: bool) ->
         first = int(np.flatnonzero(bad.to_numpy())[0])
         kind = "an integer" if integer else "a number"
         _fail(csv_path, bad, column, f"{text.iloc[first]!r} is not {kind}")
+    if integer:
+        big = values.astype(np.float64).abs() > MAX_INTEGER     # float first: abs(int64 min) wraps
+        if big.any():
+            first = int(np.flatnonzero(big.to_numpy())[0])
+            _fail(csv_path, big, column, f"{text.iloc[first]!r} is out of range (integers must lie "
+                                         f"between -{MAX_INTEGER} and {MAX_INTEGER})")
     return values.astype(np.int64) if integer else values.astype(np.float64)
 
 

@@ -85,6 +85,28 @@ def make_dataset(root: Path, rows: list[str], header: str = HEADER, raw: bytes |
     ([], HEADER, ["a header but no rows"]),
     ([GOOD_ROWS[0] + ",extra,fields"], HEADER, ["not a valid CSV table", "line 2"]),
     ([GOOD_ROWS[0].rsplit(",", 2)[0]], HEADER, ["row 1 (line 2), column 'classID'", "'' is not an integer"]),
+    # a repeated header name made frame[column] a DataFrame (AttributeError in every command)
+    ([r + ",1" for r in GOOD_ROWS], HEADER + ",fold", ["column 'fold' appears 2 times in the header"]),
+    (["x.wav," + r for r in GOOD_ROWS], "slice_file_name," + HEADER,
+     ["column 'slice_file_name' appears 2 times in the header"]),
+    ([r + ",a,b,c" for r in GOOD_ROWS], HEADER + ",note, note,note ", ["column 'note' appears 3 times"]),
+    ([r + ",1,dog_bark" for r in GOOD_ROWS], HEADER + ",fold,class",
+     ["column 'fold' appears 2 times, column 'class' appears 2 times in the header"]),
+    # integers a float64 cannot hold exactly were stored as -9223372036854775808
+    ([GOOD_ROWS[0], GOOD_ROWS[1].replace(",100263,", ",99999999999999999999,")], HEADER,
+     ["row 2 (line 3), column 'fsID'", "'99999999999999999999' is out of range"]),
+    ([GOOD_ROWS[0], GOOD_ROWS[1].replace(",100263,", ",1e300,")], HEADER,
+     ["row 2 (line 3), column 'fsID'", "'1e300' is out of range"]),
+    ([GOOD_ROWS[0], GOOD_ROWS[1].replace(",100263,", ",-9223372036854775808,")], HEADER,
+     ["row 2 (line 3), column 'fsID'", "'-9223372036854775808' is out of range"]),
+    ([GOOD_ROWS[0], GOOD_ROWS[1].replace(",100263,", ",9007199254740993,")], HEADER,
+     ["row 2 (line 3), column 'fsID'", "'9007199254740993' is out of range"]),
+    ([GOOD_ROWS[0], GOOD_ROWS[1].replace(",1,5,2,", ",1e300,5,2,")], HEADER,
+     ["row 2 (line 3), column 'salience'", "'1e300' is out of range"]),
+    ([GOOD_ROWS[0], GOOD_ROWS[1].replace(",1,5,2,", ",1,18446744073709551621,2,")], HEADER,
+     ["row 2 (line 3), column 'fold'", "'18446744073709551621' is out of range"]),
+    ([GOOD_ROWS[0], GOOD_ROWS[1].replace(",1,5,2,", ",1,5,-1e300,")], HEADER,
+     ["row 2 (line 3), column 'classID'", "'-1e300' is out of range"]),
 ])
 def test_each_metadata_defect_has_its_own_message(tmp_path, rows, header, expected):
     csv = make_dataset(tmp_path, rows, header)
@@ -94,6 +116,12 @@ def test_each_metadata_defect_has_its_own_message(tmp_path, rows, header, expect
     assert message.startswith(str(csv)), message
     for part in expected:
         assert part in message, message
+
+
+def test_the_largest_exact_integers_are_kept(tmp_path):
+    make_dataset(tmp_path, [GOOD_ROWS[0].replace(",100032,", ",9007199254740991,"),
+                            GOOD_ROWS[1].replace(",100263,", ",-9007199254740991.0,")])
+    assert load_dataset(tmp_path).table["fsID"].tolist() == [2**53 - 1, -(2**53 - 1)]
 
 
 def test_more_rows_with_the_same_problem_are_counted(tmp_path):
