@@ -188,6 +188,9 @@ def _progress_printer(label: str) -> Callable[[int, int], None]:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    """0 with a bundle written, 1 when training or writing failed, 2 when --out is refused;
+    only a new folder, an empty one or an earlier bundle is ever replaced (core.bundle_folder)."""
+    from audioscope.core.bundle_folder import DestinationRefused, check_destination
     from audioscope.core.cache import FeatureCache
     from audioscope.core.dataset import DatasetError, load_dataset
     from audioscope.core.training import train
@@ -198,25 +201,26 @@ def run_train(args: argparse.Namespace) -> int:
     except DatasetError as exc:
         print(f"audioscope: {exc}", file=sys.stderr)
         return 1
-    out = args.out.resolve()
-    if out.is_relative_to(dataset.root):
-        print(f"audioscope: {out}: refusing to write inside the dataset folder; choose another --out",
-              file=sys.stderr)
+    try:
+        out = check_destination(args.out, dataset.root)
+    except DestinationRefused as exc:
+        print(f"audioscope: {exc}", file=sys.stderr)
         return 2
-    if out.exists() and not out.is_dir():
-        print(f"audioscope: {out}: exists and is not a folder; choose another --out", file=sys.stderr)
-        return 2
+
+    def report(result) -> str:
+        return format_report(result, baseline_row(result.clips) if args.compare_baseline else None)
+
     print(f"{dataset.root}: {dataset.n_available} of {dataset.n_clips} clips available", file=sys.stderr)
     try:
         result = train(dataset, out, jobs=args.jobs, cache=FeatureCache(),
-                       progress=_progress_printer("extracting features"))
+                       progress=_progress_printer("extracting features"), report=report)
+    except DestinationRefused as exc:       # something was put there while training ran
+        print(f"audioscope: {exc}", file=sys.stderr)
+        return 2
     except (ValueError, OSError) as exc:
         print(f"audioscope: {exc}", file=sys.stderr)
         return 1
-    baseline = baseline_row(result.clips) if args.compare_baseline else None
-    report = format_report(result, baseline)
-    print(report)
-    (out / "report.txt").write_text(report + "\n", encoding="utf-8")
+    print(result.report)
     print(f"model bundle and report written to {out}", file=sys.stderr)
     return 0
 

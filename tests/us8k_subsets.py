@@ -23,3 +23,22 @@ def clips_per_class_and_fold(root: Path, n: int) -> Dataset:
     subset = table.groupby(["fold", "class"], observed=True).head(n).reset_index(drop=True)
     assert len(subset) == n * 10 * subset["fold"].nunique()
     return Dataset(root=full.root, table=subset)
+
+
+def copy_small_dataset(source: Path, destination: Path, n: int = 2) -> Path:
+    """A real UrbanSound8K folder at ``destination``: the first ``n`` available clips of each
+    class in each fold of ``source``, copied (not linked), with their metadata rows."""
+    import shutil
+
+    import pandas as pd
+
+    subset = clips_per_class_and_fold(source, n).table
+    rows = pd.read_csv(source / "metadata" / "UrbanSound8K.csv")
+    (destination / "metadata").mkdir(parents=True)
+    rows[rows["slice_file_name"].isin(subset["slice_file_name"])].to_csv(
+        destination / "metadata" / "UrbanSound8K.csv", index=False)
+    for path in subset["path"]:
+        folder = destination / "audio" / Path(path).parent.name
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, folder / Path(path).name)
+    return destination

@@ -10,7 +10,6 @@ import hashlib
 import json
 import logging
 import platform
-import shutil
 import time
 import warnings
 from collections.abc import Callable
@@ -22,6 +21,8 @@ import numpy as np
 import pandas as pd
 
 from audioscope import __version__
+from audioscope.core.bundle_folder import (PREDICTIONS_NAME, REPORT_NAME, check_destination,
+                                           staged_bundle)
 from audioscope.core.cache import FeatureCache
 from audioscope.core.classifier import CARD_FORMAT, CARD_NAME, model_key_for_fold
 from audioscope.core.dataset import CLASS_NAMES, Dataset
@@ -115,14 +116,23 @@ class TrainingResult:
     cv: CrossValidation
     clips: pd.DataFrame
     skipped: list[str]
+    report: str = ""                 # the text of report.txt, when one was asked for
 
 
 def train(dataset: Dataset, out_dir: Path, jobs: int = -1, cache: FeatureCache | None = None,
-          progress: Progress | None = None, params: FeatureParams = FeatureParams()) -> TrainingResult:
-    """Extract, cross-validate, fit the final and per-fold models and write the bundle."""
+          progress: Progress | None = None, params: FeatureParams = FeatureParams(),
+          report: Callable[[TrainingResult], str] | None = None) -> TrainingResult:
+    """Extract, cross-validate, fit the final and per-fold models and write the bundle (with
+    ``report(result)`` as report.txt) to ``out_dir``.
+
+    ``out_dir`` must be a new folder, an empty one or an earlier bundle (``bundle_folder``):
+    DestinationRefused is raised before any work otherwise. A failure to write raises OSError
+    naming the file, and leaves ``out_dir`` as it was.
+    """
     import joblib
     import sklearn
 
+    out_dir = check_destination(out_dir, dataset.root)
     started = time.perf_counter()
     clips = dataset.table[dataset.table["available"]].reset_index(drop=True)
     _check_folds(clips, f"{dataset.root}: ")
@@ -138,26 +148,14 @@ def train(dataset: Dataset, out_dir: Path, jobs: int = -1, cache: FeatureCache |
     for fold in cv.folds:
         train_rows = folds != fold
         models[model_key_for_fold(fold)] = _fit(make_model(int(train_rows.sum())), X[train_rows], y[train_rows])
-    staging = out_dir.with_name(f".{out_dir.name}.partial")  # complete bundles only, see below
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    entries = {}
-    for key, model in models.items():
-        path = staging / f"{key}.joblib"
-        joblib.dump(model, path, compress=3)
-        trained_on = [f for f in cv.folds if key != model_key_for_fold(f)]  # final: every fold
-        entries[key] = {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-                        "trained_on_folds": trained_on,
-                        "n_clips": int(np.isin(folds, trained_on).sum())}
     oof = clips[["slice_file_name", "fold", "classID", "class"]].copy()
     oof["predicted"] = [CLASS_NAMES[i] for i in cv.probabilities.argmax(axis=1)]
     oof["confidence"] = cv.probabilities.max(axis=1)
-    oof.to_csv(staging / "cv_predictions.csv", index=False)
     card = {
         "format": CARD_FORMAT, "recipe": RECIPE_VERSION, "classes": list(CLASS_NAMES),
         "feature_params": asdict(params), "coarse_feature_params": asdict(COARSE_PARAMS),
         "model": type(models["final"]).__name__,
-        "models": entries,
+        "models": {},
         "training_data": {"dataset": "UrbanSound8K", "root_name": dataset.root.name,
                           "folds": cv.folds, "clips_per_fold": {str(f): cv.n_clips[f] for f in cv.folds},
                           "clips_skipped": len(skipped)},
@@ -169,9 +167,24 @@ def train(dataset: Dataset, out_dir: Path, jobs: int = -1, cache: FeatureCache |
         "data_licence": "UrbanSound8K (J. Salamon, C. Jacoby, J. P. Bello, ACM MM 2014), "
                         "CC BY-NC 3.0: attribution, non-commercial use",
     }
-    (staging / CARD_NAME).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
-    _replace_folder(staging, out_dir)
-    return TrainingResult(card, cv, clips, skipped)
+    result = TrainingResult(card, cv, clips, skipped)
+    # Everything goes into a temporary folder first; the bundle replaces out_dir only whole.
+    with staged_bundle(out_dir, dataset.root) as staging:
+        for key, model in models.items():
+            path = _written(staging, out_dir, f"{key}.joblib",
+                            lambda p, model=model: joblib.dump(model, p, compress=3))
+            trained_on = [f for f in cv.folds if key != model_key_for_fold(f)]  # final: every fold
+            card["models"][key] = {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                                   "trained_on_folds": trained_on,
+                                   "n_clips": int(np.isin(folds, trained_on).sum())}
+        _written(staging, out_dir, PREDICTIONS_NAME, lambda p: oof.to_csv(p, index=False))
+        if report is not None:
+            result.report = report(result)
+            _written(staging, out_dir, REPORT_NAME,
+                     lambda p: p.write_text(result.report + "\n", encoding="utf-8"))
+        _written(staging, out_dir, CARD_NAME,
+                 lambda p: p.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8"))
+    return result
 
 
 def _check_folds(clips: pd.DataFrame, context: str) -> None:
@@ -181,13 +194,12 @@ def _check_folds(clips: pd.DataFrame, context: str) -> None:
                          f"least two folds; found {len(clips)} clip(s) in fold(s) {folds or 'none'}")
 
 
-def _replace_folder(new: Path, target: Path) -> None:
-    """Put the finished ``new`` folder in place of ``target`` (an older bundle, or nothing)."""
-    if target.exists() and not target.is_dir():
-        raise NotADirectoryError(f"{target}: exists and is not a folder")
-    old = target.with_name(f".{target.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    new.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
+def _written(staging: Path, out_dir: Path, name: str, write: Callable[[Path], object]) -> Path:
+    """``write(staging / name)``; a failure is an OSError naming the file the user asked for."""
+    path = staging / name
+    try:
+        write(path)
+    except OSError as exc:
+        kept = f"{out_dir} was left as it was" if out_dir.exists() else "no bundle was written"
+        raise OSError(f"{out_dir / name}: cannot be written ({exc.strerror or exc}); {kept}") from None
+    return path
