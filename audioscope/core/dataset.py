@@ -3,12 +3,14 @@
 A dataset root holds ``metadata/UrbanSound8K.csv`` and ``audio/fold{N}/``. Each row resolves
 to ``audio/fold{N}/{slice_file_name}`` or to the same stem with another extension
 libsndfile reads (users convert the dataset to FLAC to save space). Missing files are
-normal: the row is kept and marked unavailable.
+normal: the row is kept and marked unavailable. Nothing outside the dataset folder is read:
+see ``dataset_files`` for how rows are resolved.
 """
 
 from __future__ import annotations
 
 import functools
+import io
 import os
 import threading
 from collections import Counter
@@ -18,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from audioscope.core.dataset_files import AUDIO_EXTENSIONS, resolve_files
+
 CLASS_NAMES: tuple[str, ...] = (
     "air_conditioner", "car_horn", "children_playing", "dog_bark", "drilling",
     "engine_idling", "gun_shot", "jackhammer", "siren", "street_music",
@@ -26,8 +30,6 @@ FOLDS: tuple[int, ...] = tuple(range(1, 11))
 SALIENCE_NAMES = {1: "foreground", 2: "background"}
 REQUIRED_COLUMNS = ("slice_file_name", "fsID", "start", "end", "salience", "fold", "classID", "class")
 METADATA_PATH = Path("metadata") / "UrbanSound8K.csv"
-# Extensions tried, in order, after the name given in the CSV.
-AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".aiff", ".aif", ".mp3")
 # Integer columns are parsed through float64 when they hold a large or decimal value; beyond
 # this a float64 cannot hold every integer exactly (and int64 wraps), so larger values are refused.
 MAX_INTEGER = 2**53 - 1
@@ -124,15 +126,21 @@ def load_dataset(root: str | Path) -> Dataset:
     if not csv_path.is_file():
         raise DatasetError(f"{csv_path}: not found — an UrbanSound8K folder contains "
                            f"{METADATA_PATH.as_posix()} and audio/fold1 … audio/fold10")
-    table = _validated(_read_csv(csv_path), csv_path)
-    dataset = Dataset(root=root.resolve(), table=table)
-    _resolve_files(dataset)
-    return dataset
+    real_root, real_csv = root.resolve(), Path(os.path.realpath(csv_path))
+    if not real_csv.is_relative_to(real_root):
+        raise DatasetError(f"{csv_path}: leads to {real_csv}, outside the dataset folder {real_root} "
+                           f"— not read")
+    table = _validated(_read_csv(csv_path, real_csv), csv_path)
+    paths, notes = resolve_files(table, real_root)
+    table["path"] = paths
+    table["available"] = paths != ""
+    return Dataset(root=real_root, table=table, notes=notes)
 
 
-def _read_csv(csv_path: Path) -> pd.DataFrame:
+def _read_csv(csv_path: Path, real_path: Path) -> pd.DataFrame:
+    """The table as text; ``real_path`` (the checked target) is read once and parsed from memory."""
     try:
-        raw = csv_path.read_bytes()
+        raw = real_path.read_bytes()
     except OSError as exc:
         raise DatasetError(f"{csv_path}: cannot be read ({exc.strerror or exc})") from None
     try:
@@ -145,7 +153,7 @@ def _read_csv(csv_path: Path) -> pd.DataFrame:
         raise DatasetError(f"{csv_path}: the file is empty")
     try:
         # header=None: the header line fixes the field count, so longer rows are errors
-        frame = pd.read_csv(csv_path, header=None, dtype=str, keep_default_na=False,
+        frame = pd.read_csv(io.BytesIO(raw), header=None, dtype=str, keep_default_na=False,
                             encoding="utf-8", skipinitialspace=True, index_col=False)
     except (pd.errors.ParserError, ValueError) as exc:
         raise DatasetError(f"{csv_path}: not a valid CSV table ({str(exc).strip()})") from None
@@ -243,71 +251,3 @@ def _validated(frame: pd.DataFrame, csv_path: Path) -> pd.DataFrame:
         "path": "",
         "available": False,
     }).reset_index(drop=True)
-
-
-def _candidates(name: str) -> list[str]:
-    stem, dot, _ = name.rpartition(".")
-    stem = stem if dot else name
-    return [name] + [stem + ext for ext in AUDIO_EXTENSIONS if stem + ext != name]
-
-
-def _is_plain_name(name: str) -> bool:
-    return (name not in (".", "..") and "/" not in name and "\\" not in name
-            and not os.path.isabs(name))
-
-
-def _resolve_files(dataset: Dataset) -> None:
-    """Fill ``path``/``available`` by listing each fold folder once."""
-    table, root = dataset.table, dataset.root
-    paths = np.full(len(table), "", dtype=object)
-    names = table["slice_file_name"].to_numpy()
-    escaping = [i for i, n in enumerate(names) if not _is_plain_name(n)]
-    if escaping:
-        dataset.notes.append(
-            f"{len(escaping)} row(s) name a file outside their fold folder and were not opened "
-            f"(first: row {escaping[0] + 1}, {names[escaping[0]]!r})")
-    missing_folds: dict[int, int] = {}
-    outside = 0
-    for fold, rows in table.groupby("fold", observed=True).groups.items():
-        folder = root / "audio" / f"fold{fold}"
-        try:
-            entries = {e.name: e for e in os.scandir(folder)}
-        except FileNotFoundError:
-            missing_folds[int(fold)] = len(rows)
-            continue
-        except OSError as exc:
-            dataset.notes.append(f"{folder}: cannot be listed ({exc.strerror or exc}) — "
-                                 f"{len(rows)} clips of fold {fold} are unavailable")
-            continue
-        for i in rows:
-            if not _is_plain_name(names[i]):
-                continue
-            for candidate in _candidates(names[i]):
-                entry = entries.get(candidate)
-                if entry is None:
-                    continue
-                if _is_inside_file(entry, root):
-                    paths[i] = entry.path
-                    break
-                outside += entry.is_symlink()
-    if missing_folds:
-        folds = ", ".join(str(f) for f in sorted(missing_folds))
-        dataset.notes.append(f"{root / 'audio'}: no folder for fold(s) {folds} — their "
-                             f"{sum(missing_folds.values())} clips are unavailable")
-    if outside:
-        dataset.notes.append(f"{outside} file(s) are symbolic links to places outside {root} "
-                             f"and were not opened")
-    table["path"] = paths
-    table["available"] = paths != ""
-
-
-def _is_inside_file(entry: os.DirEntry, root: Path) -> bool:
-    """A regular file, and — if it is a symlink — one that stays inside the dataset root."""
-    try:
-        if not entry.is_file():
-            return False
-        if entry.is_symlink():
-            return Path(os.path.realpath(entry.path)).is_relative_to(root)
-        return True
-    except OSError:
-        return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -172,3 +173,80 @@ def test_resolution_by_stem_missing_files_and_escaping_names(tmp_path, originals
     assert any("2 row(s) name a file outside their fold folder" in n and "row 3" in n for n in ds.notes)
     assert any("symbolic links to places outside" in n for n in ds.notes)
     assert any("fold(s) 1" in n for n in ds.notes)
+
+
+FOLD1 = ["101415-3-0-2.wav,101415,1.0,5.0,1,1,3,dog_bark",        # real clips of the 22 kHz set
+         "101415-3-0-3.wav,101415,1.5,5.5,1,1,3,dog_bark",
+         "101415-3-0-8.wav,101415,4.0,8.0,1,1,3,dog_bark"]
+FOLD2 = ["100652-3-0-0.wav,100652,0.0,4.0,1,2,3,dog_bark"]
+
+
+def copy_clips(flac_root: Path, rows: list[str], folder: Path) -> None:
+    """The real FLAC files of ``rows`` (as named by the 22 kHz set) into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for row in rows:
+        name = row.split(",", 1)[0]
+        fold = row.split(",")[5]
+        shutil.copy(flac_root / "audio" / f"fold{fold}" / name.replace(".wav", ".flac"), folder)
+
+
+@pytest.mark.parametrize("linked", ["audio", "audio/fold1"])
+def test_folders_leading_outside_the_dataset_are_not_listed(tmp_path, flac_root, linked):
+    outside = tmp_path / "outside"
+    copy_clips(flac_root, FOLD1, outside / "fold1")
+    copy_clips(flac_root, FOLD2, outside / "fold2")
+    root = tmp_path / "ds"
+    make_dataset(root, FOLD1 + FOLD2)
+    if linked == "audio":
+        (root / "audio").symlink_to(outside)
+        target, clips = outside, "all 4 clips"
+    else:
+        copy_clips(flac_root, FOLD2, root / "audio" / "fold2")
+        (root / "audio" / "fold1").symlink_to(outside / "fold1")
+        target, clips = outside / "fold1", "the 3 clips of fold 1"
+    ds = load_dataset(root)
+    assert ds.table["available"].tolist() == [False, False, False, linked != "audio"]
+    note = f"{root / linked}: leads to {target}, outside the dataset folder {root} — not listed; {clips} are unavailable"
+    assert note in ds.notes, ds.notes
+
+
+@pytest.mark.parametrize("linked", ["csv", "metadata", "passwd"])
+def test_metadata_leading_outside_the_dataset_is_refused(tmp_path, flac_root, linked):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "UrbanSound8K.csv").write_text("\n".join([HEADER, *FOLD1]) + "\n")   # a valid table
+    root = tmp_path / "ds"
+    copy_clips(flac_root, FOLD1, root / "audio" / "fold1")
+    (root / "metadata").mkdir(parents=True)
+    target = {"csv": outside / "UrbanSound8K.csv", "metadata": outside / "UrbanSound8K.csv",
+              "passwd": Path("/etc/passwd")}[linked]
+    if linked == "metadata":
+        (root / "metadata").rmdir()
+        (root / "metadata").symlink_to(outside)
+    else:
+        (root / "metadata" / "UrbanSound8K.csv").symlink_to(target)
+    with pytest.raises(DatasetError) as info:
+        load_dataset(root)
+    assert str(info.value) == (f"{root / 'metadata' / 'UrbanSound8K.csv'}: leads to {target}, outside the "
+                               f"dataset folder {root} — not read")
+
+
+def test_symlinks_inside_the_dataset_keep_working(tmp_path, flac_root):
+    real = tmp_path / "real"
+    store = real / "store"
+    copy_clips(flac_root, FOLD1, store / "audio" / "fold1")
+    copy_clips(flac_root, FOLD2, store / "elsewhere")
+    (store / "table.csv").write_text("\n".join([HEADER, *FOLD1, *FOLD2]) + "\n")
+    (real / "metadata").mkdir()
+    (real / "metadata" / "UrbanSound8K.csv").symlink_to("../store/table.csv")     # metadata file
+    (real / "audio").symlink_to("store/audio")                                    # audio/
+    (store / "audio" / "fold2").symlink_to("../elsewhere")                        # a fold folder
+    (store / "elsewhere" / "100652-3-0-0.flac").rename(store / "clip.flac")
+    (store / "elsewhere" / "100652-3-0-0.flac").symlink_to("../clip.flac")        # a file
+    (tmp_path / "link").symlink_to(real)                                          # the root itself
+    ds = load_dataset(tmp_path / "link")
+    assert ds.root == real and ds.notes == []
+    assert ds.table["available"].all()
+    assert ds.table["path"].tolist()[-1] == str(real / "audio" / "fold2" / "100652-3-0-0.flac")
+    assert ds.row_for_file(store / "clip.flac")["fold"] == 2
+
