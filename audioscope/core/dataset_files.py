@@ -1,7 +1,8 @@
 """Resolve each UrbanSound8K metadata row to its file under ``audio/fold{N}/``.
 
 Nothing outside the dataset folder is opened: a name with a path in it, and a folder or file
-whose real path (symbolic links followed) lies outside the root, are left unused.
+whose real path (symbolic links followed) lies outside the root, are left unused. Rows that
+reach one file on disk (the same device and inode) are opened once, by the first of them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import pandas as pd
 # Extensions tried, in order, after the name given in the CSV.
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".aiff", ".aif", ".mp3")
 
+FileId = tuple[int, int]    # (st_dev, st_ino)
+
 
 def resolve_files(table: pd.DataFrame, root: Path) -> tuple[np.ndarray, list[str]]:
     """The file of every row (absolute path, "" when unavailable) and notes on what was left out.
@@ -22,6 +25,7 @@ def resolve_files(table: pd.DataFrame, root: Path) -> tuple[np.ndarray, list[str
     ``root`` is the resolved dataset root; each fold folder is listed once.
     """
     paths = np.full(len(table), "", dtype=object)
+    files: list[FileId | None] = [None] * len(table)
     names = table["slice_file_name"].to_numpy()
     notes = []
     escaping = [i for i, n in enumerate(names) if not _is_plain_name(n)]
@@ -44,6 +48,7 @@ def resolve_files(table: pd.DataFrame, root: Path) -> tuple[np.ndarray, list[str
                          f"the {len(rows)} clips of fold {fold} are unavailable")
             continue
         try:
+            device = os.stat(folder).st_dev
             entries = {e.name: e for e in os.scandir(folder)}
         except FileNotFoundError:
             missing_folds[int(fold)] = len(rows)
@@ -57,18 +62,23 @@ def resolve_files(table: pd.DataFrame, root: Path) -> tuple[np.ndarray, list[str
                 continue
             for candidate in _candidates(names[i]):
                 entry = entries.get(candidate)
-                if entry is None:
+                file = _file_id(entry, device) if entry is not None else None
+                if file is None:
                     continue
-                if _is_inside_file(entry, root):
-                    paths[i] = entry.path
-                    break
-                outside += entry.is_symlink()
+                if entry.is_symlink() and _outside(entry.path, root) is not None:
+                    outside += 1
+                    continue
+                paths[i], files[i] = entry.path, file
+                break
     if missing_folds:
         folds = ", ".join(str(f) for f in sorted(missing_folds))
         notes.append(f"{audio}: no folder for fold(s) {folds} — their "
                      f"{sum(missing_folds.values())} clips are unavailable")
     if outside:
         notes.append(f"{outside} file(s) are symbolic links to places outside {root} and were not opened")
+    clash = _drop_repeated_files(paths, files, root)
+    if clash:
+        notes.append(clash)
     return paths, notes
 
 
@@ -89,13 +99,34 @@ def _outside(path: str | Path, root: Path) -> str | None:
     return None if Path(real).is_relative_to(root) else real
 
 
-def _is_inside_file(entry: os.DirEntry, root: Path) -> bool:
-    """A regular file, and — if it is a symlink — one that stays inside the dataset root."""
+def _file_id(entry: os.DirEntry, device: int) -> FileId | None:
+    """(st_dev, st_ino) of the regular file ``entry`` is or links to; None for anything else.
+
+    A plain entry costs no system call on Linux (its inode comes with the listing and its
+    device is its folder's); a symbolic link's target is stat-ed.
+    """
     try:
-        if not entry.is_file():
-            return False
         if entry.is_symlink():
-            return _outside(entry.path, root) is None
-        return True
+            info = entry.stat()
+            return (info.st_dev, info.st_ino) if entry.is_file() else None
+        return (device, entry.inode()) if entry.is_file() else None
     except OSError:
-        return False
+        return None
+
+
+def _drop_repeated_files(paths: np.ndarray, files: list[FileId | None], root: Path) -> str | None:
+    """Unset every row whose file an earlier row already has; a note on the first clash."""
+    first_row: dict[FileId, int] = {}
+    clashes = []
+    for i, file in enumerate(files):
+        if file is not None and first_row.setdefault(file, i) != i:
+            clashes.append((first_row[file], i, paths[i]))
+            paths[i] = ""
+    if not clashes:
+        return None
+    first, later, later_path = clashes[0]
+    kept, dropped = (Path(p).relative_to(root).as_posix() for p in (paths[first], later_path))
+    where = f"both resolve to {kept}" if kept == dropped else f"resolve to one file ({kept} and {dropped})"
+    more = (f" ({len(clashes) - 1} more rows reach a file an earlier row uses and were not opened)"
+            if len(clashes) > 1 else "")
+    return f"rows {first + 1} and {later + 1} {where}; row {later + 1} was not opened{more}"

@@ -250,3 +250,27 @@ def test_symlinks_inside_the_dataset_keep_working(tmp_path, flac_root):
     assert ds.table["path"].tolist()[-1] == str(real / "audio" / "fold2" / "100652-3-0-0.flac")
     assert ds.row_for_file(store / "clip.flac")["fold"] == 2
 
+
+def test_rows_that_reach_one_file_are_reported_and_opened_once(tmp_path, flac_root):
+    root = tmp_path / "ds"
+    fold1, fold2 = root / "audio" / "fold1", root / "audio" / "fold2"
+    copy_clips(flac_root, FOLD1, fold1)
+    fold2.mkdir()
+    os.link(fold1 / "101415-3-0-3.flac", fold1 / "hard.flac")
+    (fold1 / "soft.flac").symlink_to("101415-3-0-8.flac")
+    (fold2 / "other.flac").symlink_to("../fold1/101415-3-0-3.flac")
+    make_dataset(root, [
+        FOLD1[0],                                          # 1: resolves to 101415-3-0-2.flac
+        FOLD1[0].replace(".wav", ".flac"),                 # 2: names that file: clash with 1
+        FOLD1[1],                                          # 3
+        FOLD1[1].replace("101415-3-0-3.wav", "hard.wav"),  # 4: a hard link to 3's file
+        FOLD1[2].replace("101415-3-0-8.wav", "soft.wav"),  # 5: a symlink to 6's file, kept (first)
+        FOLD1[2],                                          # 6
+        FOLD2[0].replace("100652-3-0-0.wav", "other.wav"),  # 7: fold 2, a symlink to 3's file
+    ])
+    ds = load_dataset(root)
+    assert ds.table["available"].tolist() == [True, False, True, False, True, False, False]
+    assert ds.table.loc[4, "path"] == str(fold1 / "soft.flac")
+    assert ("rows 1 and 2 both resolve to audio/fold1/101415-3-0-2.flac; row 2 was not opened "
+            "(3 more rows reach a file an earlier row uses and were not opened)") in ds.notes, ds.notes
+    assert ds.row_for_file(fold1 / "101415-3-0-2.flac").name == 0
