@@ -274,3 +274,13 @@ def test_rows_that_reach_one_file_are_reported_and_opened_once(tmp_path, flac_ro
     assert ("rows 1 and 2 both resolve to audio/fold1/101415-3-0-2.flac; row 2 was not opened "
             "(3 more rows reach a file an earlier row uses and were not opened)") in ds.notes, ds.notes
     assert ds.row_for_file(fold1 / "101415-3-0-2.flac").name == 0
+
+
+def test_a_dangling_symlink_is_missing_not_outside(tmp_path, flac_root):
+    root = tmp_path / "ds"
+    make_dataset(root, FOLD1[:2])
+    copy_clips(flac_root, FOLD1[:1], root / "audio" / "fold1")
+    (root / "audio" / "fold1" / "101415-3-0-3.flac").symlink_to("gone.flac")
+    ds = load_dataset(root)
+    assert ds.table["available"].tolist() == [True, False]
+    assert not any("outside" in n for n in ds.notes), ds.notes
