@@ -7,7 +7,8 @@ Here a whole task's vectors go in one transaction, and a lookup is one indexed r
 
 The database is a cache, and nothing here raises:
 
-* a file that is not a database (or is corrupt) is logged and replaced by an empty one;
+* a file that is not a database (or is corrupt), or a database laid out otherwise (another
+  program's, another version's), is logged and replaced by an empty one;
 * a folder that cannot be written turns saving off with one log line;
 * a busy or unreadable file makes lookups miss, with one log line;
 * a file deleted or replaced under an open connection (the user cleared the cache) is noticed
@@ -19,12 +20,14 @@ write-ahead-log mode readers continue while one writer commits.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +35,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 _SCHEMA = "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID"
+_VERSION = 1                # PRAGMA user_version of new files; files from before it have 0
 _BUSY_TIMEOUT_S = 10.0      # another process writing: wait this long before giving up
 _DTYPE = np.dtype("<f8")
 
@@ -43,6 +47,7 @@ class VectorStore:
         self.path = Path(path)
         self._local = threading.local()     # sqlite3 connections belong to one thread
         self._writable = True
+        self._unusable = False              # a bad file that could not be replaced: left alone
         self._read_warned = False           # a read problem is logged once
 
     def load(self, key: str) -> np.ndarray | None:
@@ -121,21 +126,43 @@ class VectorStore:
             opened = None
         if opened is not None:
             return opened[0]
+        if self._unusable:
+            return None
         if stat is None:
             if not create:
                 return None
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            connection, stat = self._open()
+        except _WrongLayout as exc:               # replaced once, here: this call can use the new file
+            self._replace_damaged(exc)
+            if not (create and self._writable):
+                return None
+            connection, stat = self._open()
+        self._local.opened = (connection, (stat.st_dev, stat.st_ino))
+        return connection
+
+    def _open(self) -> tuple[sqlite3.Connection, os.stat_result]:
+        """A new connection to ``path``, whose table is created in a new file; _WrongLayout
+        if the file holds anything else."""
         connection = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
         try:
             _use_write_ahead_log(connection)
             connection.execute("PRAGMA synchronous=NORMAL")   # a cache: no fsync per commit
-            connection.execute(_SCHEMA)
+            # another process may be creating the table: look at one snapshot, and create it
+            # holding the write lock, if it is still missing then
+            with _transaction(connection, "BEGIN"):
+                empty = not _check_layout(connection)
+            if empty:
+                with _transaction(connection, "BEGIN IMMEDIATE"):
+                    if not _check_layout(connection):
+                        connection.execute(_SCHEMA)
+                        connection.execute(f"PRAGMA user_version={_VERSION}")
             stat = os.stat(self.path)
         except BaseException:
             connection.close()
             raise
-        self._local.opened = (connection, (stat.st_dev, stat.st_ino))
-        return connection
+        return connection, stat
 
     def _replace_damaged(self, exc: Exception) -> None:
         """A file that is not a usable database: log it and start again with an empty one
@@ -148,6 +175,7 @@ class VectorStore:
             except FileNotFoundError:
                 pass
             except OSError as err:
+                self._unusable = True
                 self._stop_saving(err)
                 return
 
@@ -155,6 +183,49 @@ class VectorStore:
         self._writable = False
         log.warning("vector store %s is not writable (%s); vectors are not cached this session",
                     self.path, exc)
+
+
+@contextlib.contextmanager
+def _transaction(connection: sqlite3.Connection, begin: str) -> Iterator[None]:
+    """``begin`` … COMMIT, or ROLLBACK on an error (if SQLite has not rolled back already)."""
+    connection.execute(begin)
+    try:
+        yield
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+class _WrongLayout(sqlite3.DatabaseError):
+    """An SQLite database, but not a vector store of this version."""
+
+
+def _check_layout(connection: sqlite3.Connection) -> bool:
+    """True if the database is a vector store (a version-1 file, or a version-0 one with the
+    same table); False if it is empty. _WrongLayout for anything else."""
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    columns = connection.execute("PRAGMA table_info(vectors)").fetchall()
+    if version in (0, _VERSION) and columns == _expected_columns():
+        return True
+    if version == 0 and not columns and not connection.execute("SELECT 1 FROM sqlite_master").fetchone():
+        return False
+    found = "no table vectors"
+    if columns:
+        found = f"table vectors ({', '.join(f'{name} {kind}' for _, name, kind, *_ in columns)})"
+    raise _WrongLayout(f"not a vector store of this version: user_version {version}, {found}")
+
+
+@cache
+def _expected_columns() -> list[tuple]:
+    """``PRAGMA table_info(vectors)`` of a new file, as this SQLite library reports it."""
+    connection = sqlite3.connect(":memory:")
+    try:
+        connection.execute(_SCHEMA)
+        return connection.execute("PRAGMA table_info(vectors)").fetchall()
+    finally:
+        connection.close()
 
 
 def _use_write_ahead_log(connection: sqlite3.Connection) -> None:

@@ -12,6 +12,7 @@ import sys
 import threading
 
 import numpy as np
+import pytest
 
 from audioscope.core import vector_store
 from audioscope.core.cache import FeatureCache
@@ -167,3 +168,67 @@ def test_a_store_recreated_by_another_process_is_reopened(tmp_path):
     assert other.save_many(newer.items())
     assert store.load("key-0-0") is None                        # not the deleted file's contents
     np.testing.assert_array_equal(store.load("key-3-1"), newer["key-3-1"])
+
+
+WRONG_LAYOUTS = {
+    "other columns": ["CREATE TABLE vectors (key TEXT PRIMARY KEY, value REAL)",
+                      "INSERT INTO vectors VALUES ('key-0-0', 1.5)"],
+    "another program's tables": ["CREATE TABLE bookmarks (url TEXT, title TEXT)",
+                                 "INSERT INTO bookmarks VALUES ('https://example.org', 'x')"],
+    "a newer version": ["CREATE TABLE vectors (key TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID",
+                        "PRAGMA user_version=7"],
+}
+
+
+@pytest.mark.parametrize("statements", WRONG_LAYOUTS.values(), ids=WRONG_LAYOUTS.keys())
+def test_a_database_laid_out_otherwise_is_replaced_once(tmp_path, caplog, statements):
+    path = tmp_path / "v.sqlite3"
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        for statement in statements:
+            db.execute(statement)
+        db.commit()
+    items = vectors(3)
+    store = VectorStore(path)
+    with caplog.at_level(logging.WARNING):
+        assert store.save_many(items.items())                 # the first save already works
+        for key, vector in items.items():
+            np.testing.assert_array_equal(store.load(key), vector)
+    assert caplog.text.count(str(path)) == 1 and "not a vector store" in caplog.text
+    caplog.clear()
+    later = VectorStore(path)                                 # the next run: a good file, no message
+    with caplog.at_level(logging.WARNING):
+        np.testing.assert_array_equal(later.load("key-0-1"), items["key-0-1"])
+        assert later.save_many(vectors(2, seed=4).items())
+    assert caplog.text == ""
+
+
+def test_a_lookup_in_a_database_laid_out_otherwise_removes_it(tmp_path, caplog):
+    path = tmp_path / "v.sqlite3"
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute("CREATE TABLE vectors (name TEXT, blob BLOB)")
+    with caplog.at_level(logging.WARNING):
+        assert VectorStore(path).load("key-0-0") is None
+        assert VectorStore(path).load("key-0-0") is None      # gone: nothing more to say
+    assert caplog.text.count(str(path)) == 1 and not path.exists()
+
+
+def test_files_written_before_the_version_number_keep_their_vectors(tmp_path, caplog):
+    path = tmp_path / "v.sqlite3"
+    vector = np.arange(807, dtype=np.float64)
+    with contextlib.closing(sqlite3.connect(path)) as db:         # as the first release wrote it
+        db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID")
+        db.execute("INSERT INTO vectors VALUES (?, ?)", ("old", vector.tobytes()))
+        db.commit()
+    store = VectorStore(path)
+    with caplog.at_level(logging.WARNING):
+        np.testing.assert_array_equal(store.load("old"), vector)
+        assert store.save_many(vectors(2).items())
+        np.testing.assert_array_equal(store.load("old"), vector)
+    assert caplog.text == ""
+
+
+def test_new_files_record_their_version(tmp_path):
+    store = VectorStore(tmp_path / "v.sqlite3")
+    assert store.save_many(vectors(1).items())
+    with contextlib.closing(sqlite3.connect(store.path)) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (1,)
