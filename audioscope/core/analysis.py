@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audioscope.core.audio import Clip, load_clip
-from audioscope.core.cache import FeatureCache, file_digest
+from audioscope.core.cache import FeatureCache
 from audioscope.core.features import FeatureParams, Features, compute_feature_sets
 
 log = logging.getLogger(__name__)
@@ -30,21 +30,18 @@ def analyse_file(path: str | Path, params: FeatureParams = FeatureParams(),
 
     Raises AudioLoadError for files that cannot be decoded; cache problems are only logged.
     """
-    clip = load_clip(path, analysis_rate=params.sample_rate)
-    if cache is not None and clip.duration < cache.min_duration_s:
+    # The cache key is the digest of the very bytes decoded: a file replaced while it is read
+    # cannot leave one file's features under another's key.
+    digest_from = cache.min_duration_s if cache is not None else None
+    clip = load_clip(path, analysis_rate=params.sample_rate, digest_from_s=digest_from)
+    if clip.digest is None:        # no cache, a short clip (recomputed faster), or not hashable
         cache = None
     wanted = [params, *also]
     found: dict[FeatureParams, Features] = {}
     keys: dict[FeatureParams, str] = {}
     if cache is not None:
-        try:
-            digest = file_digest(path)
-        except OSError as exc:  # the file vanished or became unreadable after decoding
-            log.warning("cannot hash %s for the cache (%s)", path, exc)
-            cache = None
-    if cache is not None:
         for p in dict.fromkeys(wanted):
-            keys[p] = cache.key(digest, p.key())
+            keys[p] = cache.key(clip.digest, p.key())
             stored = cache.load(keys[p])
             if stored is None:
                 continue

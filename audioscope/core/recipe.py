@@ -18,6 +18,7 @@ that chose this recipe.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -44,6 +45,24 @@ def clip_vectors(features: Sequence[Features], coarse: Sequence[Features],
                  signals: Sequence[np.ndarray]) -> np.ndarray:
     """``clip_vector`` for many clips at once, (n_clips, 807): clips with the same number of
     frames are summarised together, which spares most of numpy's per-call overhead."""
+    return clip_vectors_of([SignalStats.of(s) for s in signals], features, coarse)
+
+
+class SignalStats(NamedTuple):
+    """What a clip vector needs of the signal itself. Kept instead of the signal, a batch of
+    long clips does not hold their audio."""
+
+    n_samples: int
+    crossing_rate: float
+
+    @classmethod
+    def of(cls, signal: np.ndarray) -> SignalStats:
+        return cls(len(signal), _crossing_rate(signal))
+
+
+def clip_vectors_of(stats: Sequence[SignalStats], features: Sequence[Features],
+                    coarse: Sequence[Features]) -> np.ndarray:
+    """``clip_vectors`` from each clip's ``SignalStats`` instead of its signal."""
     if any(c.params != COARSE_PARAMS for c in coarse):
         raise ValueError(f"coarse features need {COARSE_PARAMS}")
     out = np.empty((len(features), VECTOR_LENGTH))
@@ -53,11 +72,11 @@ def clip_vectors(features: Sequence[Features], coarse: Sequence[Features],
     for members in groups.values():
         mel = np.stack([coarse[i].mel_db for i in members]).astype(np.float64)
         mfcc = np.stack([coarse[i].mfcc for i in members]).astype(np.float64)
-        lengths = np.array([len(signals[i]) for i in members])
+        lengths = np.array([stats[i].n_samples for i in members])
         relative = _relative_stats(mel, mfcc, lengths)
         mel = np.stack([features[i].mel_db for i in members]).astype(np.float64)
         mfcc = np.stack([features[i].mfcc for i in members]).astype(np.float64)
-        absolute = _absolute_stats(mel, mfcc, [signals[i] for i in members])
+        absolute = _absolute_stats(mel, mfcc, [stats[i] for i in members])
         out[members] = np.concatenate([relative, absolute], axis=1)
     return out
 
@@ -131,7 +150,7 @@ def _modulation_spectrum(rel: np.ndarray, n_groups: int = 8) -> np.ndarray:
     return np.log1p(np.stack(bins, axis=2)).reshape(n_clips, -1)
 
 
-def _absolute_stats(mel: np.ndarray, mfcc: np.ndarray, signals: Sequence[np.ndarray]) -> np.ndarray:
+def _absolute_stats(mel: np.ndarray, mfcc: np.ndarray, stats: Sequence[SignalStats]) -> np.ndarray:
     """Statistics of (clips, 128 bands, frames) absolute dB spectrograms and their MFCCs."""
     n_clips, n_bands, n_frames = mel.shape
     delta = _deltas(mfcc)
@@ -149,7 +168,7 @@ def _absolute_stats(mel: np.ndarray, mfcc: np.ndarray, signals: Sequence[np.ndar
         coarse.mean(axis=2), coarse.std(axis=2), high - low,
         np.stack([frame_level.mean(axis=1), frame_level.std(axis=1),
                   frame_level.max(axis=1) - np.median(frame_level, axis=1),
-                  [_crossing_rate(s) for s in signals], [np.log(len(s)) for s in signals]], axis=1),
+                  [rate for _, rate in stats], [np.log(n) for n, _ in stats]], axis=1),
         modulation,
     ], axis=1)
 

@@ -10,15 +10,18 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from audioscope.core.cache import FeatureCache, file_digest
-from audioscope.core.features import FeatureParams
+from audioscope.core.audio_decoding import lookup_digest
+from audioscope.core.cache import FeatureCache
+from audioscope.core.features import FeatureParams, Features
 from audioscope.core.process_pool import run_tasks
-from audioscope.core.recipe import COARSE_PARAMS, RECIPE_VERSION, VECTOR_LENGTH, clip_vectors
+from audioscope.core.recipe import COARSE_PARAMS, RECIPE_VERSION, VECTOR_LENGTH, SignalStats, clip_vectors_of
 
 Progress = Callable[[int, int], None]
 # Clips per parallel task: enough to summarise together and amortise dispatch (~5 ms a clip),
 # few enough to keep the progress bar moving.
 _CLIPS_PER_TASK = 32
+# A task's clips are summarised together; long files' features are summarised sooner.
+_BATCH_FEATURE_BYTES = 128 << 20
 
 
 def vectors_for_files(paths: Sequence[str], params: FeatureParams = FeatureParams()
@@ -28,21 +31,51 @@ def vectors_for_files(paths: Sequence[str], params: FeatureParams = FeatureParam
     Pure (no cache, no shared state), so it runs anywhere joblib sends it: local processes
     or a Dask cluster's workers. The clips are summarised together (``clip_vectors``).
     """
+    return [result for result, _digest in vectors_and_digests(paths, params)]
+
+
+def vectors_and_digests(paths: Sequence[str], params: FeatureParams = FeatureParams()
+                        ) -> list[tuple[np.ndarray | str, str | None]]:
+    """``vectors_for_files``, each with the SHA-256 of the bytes decoded for it (None when the
+    file could not be read, or could not be hashed safely): the key to cache it under.
+
+    A batch holds the features of its clips, not their audio, and is summarised early when
+    those pass ``_BATCH_FEATURE_BYTES`` (long files), so its memory stays bounded.
+    """
     from audioscope.core.audio import AudioLoadError, load_clip
     from audioscope.core.features import compute_feature_sets
 
-    signals, analyses, results = [], [], []
-    for path in paths:
+    results: list[tuple[np.ndarray | str, str | None]] = [("", None)] * len(paths)
+    batch: list[tuple[int, SignalStats, list[Features]]] = []
+    held = 0
+
+    def summarise() -> None:
+        vectors = clip_vectors_of([b[1] for b in batch], [b[2][0] for b in batch], [b[2][1] for b in batch])
+        for (i, _, _), vector in zip(batch, vectors):
+            if np.isfinite(vector).all():
+                results[i] = (vector, results[i][1])
+            else:
+                results[i] = (f"{paths[i]}: its features are not finite numbers (extreme sample "
+                              f"values?); left out", None)
+        batch.clear()
+
+    for i, path in enumerate(paths):
         try:
-            signal = load_clip(path, analysis_rate=params.sample_rate).signal
+            clip = load_clip(path, analysis_rate=params.sample_rate, digest_from_s=0.0)
         except AudioLoadError as exc:
-            results.append(str(exc))
+            results[i] = (str(exc), None)
             continue
-        signals.append(signal)
-        analyses.append(compute_feature_sets(signal, (params, COARSE_PARAMS), with_envelope=False))
-        results.append(None)
-    vectors = iter(clip_vectors([a[0] for a in analyses], [a[1] for a in analyses], signals))
-    return [next(vectors) if r is None else r for r in results]
+        analyses = compute_feature_sets(clip.signal, (params, COARSE_PARAMS), with_envelope=False)
+        results[i] = ("", clip.digest)
+        batch.append((i, SignalStats.of(clip.signal), analyses))
+        del clip
+        held += sum(f.mel_db.nbytes + f.mfcc.nbytes for f in analyses)
+        if held > _BATCH_FEATURE_BYTES:
+            summarise()
+            held = 0
+    if batch:
+        summarise()
+    return results
 
 
 def extract_vectors(paths: list[str], params: FeatureParams = FeatureParams(), jobs: int = -1,
@@ -58,7 +91,6 @@ def extract_vectors(paths: list[str], params: FeatureParams = FeatureParams(), j
     ``pool`` (the kind of workers used).
     """
     results: list[np.ndarray | None] = [None] * len(paths)
-    keys: dict[int, str] = {}
     # The generator below may run on joblib's dispatch thread, the loop further down runs on
     # this one: each counter has one writer.
     counts = {"from_cache": 0, "computed": 0}
@@ -70,13 +102,11 @@ def extract_vectors(paths: list[str], params: FeatureParams = FeatureParams(), j
     def chunks():
         chunk: list[int] = []
         for i, path in enumerate(paths):
-            vector, key = _cached_vector(cache, path, params)
+            vector = _cached_vector(cache, path, params)
             if vector is not None:
                 results[i] = vector
                 counts["from_cache"] += 1
                 continue
-            if key is not None:
-                keys[i] = key
             chunk.append(i)
             if len(chunk) == _CLIPS_PER_TASK:
                 yield chunk
@@ -88,14 +118,16 @@ def extract_vectors(paths: list[str], params: FeatureParams = FeatureParams(), j
     errors: list[str] = []
     tasks = ((chunk, [paths[i] for i in chunk], params) for chunk in chunks())
     for chunk, chunk_results in run_tasks(_chunk_vectors, tasks, jobs, stats):
-        for i, result in zip(chunk, chunk_results):
+        fresh = []
+        for i, (result, digest) in zip(chunk, chunk_results):
             if isinstance(result, str):
                 errors.append(result)
-            else:
-                results[i] = result
+                continue
+            results[i] = result
+            if digest is not None:      # keyed by the bytes the worker decoded, not looked up
+                fresh.append((_key(digest, params), result))
         if cache is not None:
-            cache.vectors.save_many((keys[i], results[i]) for i in chunk
-                                    if i in keys and results[i] is not None)
+            cache.vectors.save_many(fresh)
         counts["computed"] += len(chunk)
         report()
     if counts["computed"] == 0:
@@ -111,19 +143,21 @@ def extract_vectors(paths: list[str], params: FeatureParams = FeatureParams(), j
 
 
 def _chunk_vectors(indices: list[int], paths: list[str], params: FeatureParams) -> tuple[list[int], list]:
-    return indices, vectors_for_files(paths, params)
+    return indices, vectors_and_digests(paths, params)
 
 
-def _cached_vector(cache: FeatureCache | None, path: str,
-                   params: FeatureParams) -> tuple[np.ndarray | None, str | None]:
-    """(cached vector or None, cache key or None when the file cannot be hashed)."""
+def _key(digest: str, params: FeatureParams) -> str:
+    return FeatureCache.key(digest, params.key(), kind=RECIPE_VERSION)
+
+
+def _cached_vector(cache: FeatureCache | None, path: str, params: FeatureParams) -> np.ndarray | None:
+    """The cached vector of the file as it is now, or None."""
     if cache is None:
-        return None, None
-    try:
-        key = cache.key(file_digest(path), params.key(), kind=RECIPE_VERSION)
-    except OSError:
-        return None, None
-    vector = cache.vectors.load(key)
+        return None
+    digest = lookup_digest(path)
+    if digest is None:
+        return None
+    vector = cache.vectors.load(_key(digest, params))
     if vector is not None and vector.shape != (VECTOR_LENGTH,):     # written by a damaged run
-        return None, key
-    return vector, key
+        return None
+    return vector

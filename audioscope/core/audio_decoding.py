@@ -1,0 +1,342 @@
+"""Decode an audio file with libsndfile: checks on the header and the samples, formats that
+must be read block by block, truncated files, and the messages for all that can go wrong.
+
+``decode`` returns the samples (or, for ``info``, only their levels, read block by block so a
+long file needs no memory) and the warnings a user should see: "truncated: header says 2.61 s,
+file holds 0.01 s".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from audioscope.core.audio_file import (BUFFERED_MAX_BYTES, AudioFile, FileOpenError, open_audio_file,
+                                        plausible_size, promised_fraction)
+
+# Sample rates outside this range are damaged headers in practice (and soxr crashes the
+# process resampling 1 Hz to 22050 Hz); such files are refused with the reason.
+MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 1000, 768_000
+# Memory budget: decoded samples are held as float32, at most 1 GiB, and files longer than
+# 30 minutes are refused with a message rather than exhausting memory (docs/memory.md).
+MAX_DECODED_BYTES = 1 << 30
+MAX_DURATION_S = 30 * 60
+MEMORY_PER_HOUR_TEXT = "about 1.8 GB per hour"
+# libsndfile reports this many frames or more when a header does not state the length.
+UNKNOWN_FRAMES = 1 << 62
+# Float samples far beyond full scale are damage, and would overflow the float32 spectrogram.
+MAX_SAMPLE_MAGNITUDE = 1e6
+BLOCK_FRAMES = 1 << 16
+
+# Samples decoded from integer codes are always finite and within full scale.
+INTEGER_SUBTYPES = frozenset({"PCM_S8", "PCM_U8", "PCM_16", "PCM_24", "PCM_32", "ULAW", "ALAW"})
+BIT_DEPTHS = {"PCM_S8": 8, "PCM_U8": 8, "PCM_16": 16, "PCM_24": 24, "PCM_32": 32,
+              "FLOAT": 32, "DOUBLE": 64, "ULAW": 8, "ALAW": 8}
+
+
+class AudioLoadError(Exception):
+    """A file could not be decoded; the message names the file and the reason."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+@dataclass(frozen=True)
+class AudioFormat:
+    """What the file on disk holds, as libsndfile reports it."""
+
+    sample_rate: int
+    channels: int
+    frames: int
+    container: str      # e.g. "WAV", "FLAC"
+    subtype: str        # e.g. "PCM_16", "PCM_U8", "FLOAT", "VORBIS"
+    subtype_info: str   # e.g. "Signed 16 bit PCM"
+
+    @property
+    def duration(self) -> float:
+        return self.frames / self.sample_rate
+
+    @property
+    def bit_depth(self) -> int | None:
+        """Bits per sample for PCM and float formats; None for compressed ones."""
+        return BIT_DEPTHS.get(self.subtype)
+
+    def describe(self) -> str:
+        """One line for headers: '44.1 kHz · stereo · 24-bit PCM · WAV · 4.00 s'."""
+        rate = f"{self.sample_rate / 1000:g} kHz"
+        chans = {1: "mono", 2: "stereo"}.get(self.channels, f"{self.channels} ch")
+        depth = self.subtype_info if self.bit_depth is None else _depth_words(self.subtype)
+        return f"{rate} · {chans} · {depth} · {self.container} · {self.duration:.2f} s"
+
+
+def _depth_words(subtype: str) -> str:
+    bits = BIT_DEPTHS[subtype]
+    if subtype == "PCM_U8":
+        return "8-bit unsigned PCM"
+    if subtype in ("FLOAT", "DOUBLE"):
+        return f"{bits}-bit float"
+    if subtype in ("ULAW", "ALAW"):
+        return f"8-bit {subtype[0]}-law"
+    return f"{bits}-bit PCM"
+
+
+@dataclass(frozen=True, eq=False)
+class Decoded:
+    """A decoded file: its format (``frames``: what it really holds), the samples, or only
+    their levels (peak, mean square over all samples) when asked for, the digest of the
+    bytes decoded (when asked for) and warnings for the user."""
+
+    format: AudioFormat
+    samples: np.ndarray | None
+    levels: tuple[float, float] | None
+    digest: str | None
+    warnings: tuple[str, ...]
+
+
+def decode(path: str | Path, max_decoded_bytes: int = MAX_DECODED_BYTES,
+           digest_from_s: float | None = None, keep_samples: bool = True) -> Decoded:
+    """Decode ``path`` (float32 samples, shape (frames, channels)) or raise AudioLoadError.
+
+    ``digest_from_s``: files at least that long get the SHA-256 of the bytes decoded.
+    ``keep_samples=False`` reads block by block and keeps only the levels.
+    """
+    path = Path(path)
+    try:
+        file = open_audio_file(path)
+    except FileOpenError as exc:
+        raise AudioLoadError(path, exc.reason) from None
+    with file:
+        try:
+            if digest_from_s is not None and file.size <= BUFFERED_MAX_BYTES:
+                file.read_into_memory()
+            fmt, blocks, log, problem = _decode_blocks(path, file, max_decoded_bytes, keep_samples)
+            held = sum(b.shape[0] for b in blocks) if keep_samples else blocks.frames
+            digest = None
+            if digest_from_s is not None and held >= digest_from_s * fmt.sample_rate:
+                digest = file.digest_after_decoding(plausible_size(held, fmt.channels))
+        except OSError as exc:
+            raise AudioLoadError(path, f"cannot be read ({exc.strerror or exc})") from None
+        except MemoryError:
+            raise AudioLoadError(path, "not enough memory to decode it") from None
+    if held == 0:
+        raise AudioLoadError(path, "contains no audio samples")
+    samples, levels = None, None
+    if keep_samples:
+        samples = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
+    else:
+        levels = (blocks.peak, blocks.sum_squares / (held * fmt.channels))
+    if fmt.subtype not in INTEGER_SUBTYPES:
+        peak = levels[0] if levels is not None else float(np.max(np.abs(samples)))
+        if not (math.isfinite(peak) and (levels is None or math.isfinite(levels[1]))):
+            raise AudioLoadError(path, "contains NaN or infinite sample values")
+        if peak > MAX_SAMPLE_MAGNITUDE:
+            raise AudioLoadError(path, f"samples out of range: peak {peak:.3g}, more than "
+                                       f"{MAX_SAMPLE_MAGNITUDE:g} times full scale (damaged file?)")
+    warnings = []
+    if held != fmt.frames or promised_fraction(log) or problem:
+        warnings.append(_truncation_warning(fmt, held, log, problem))
+        fmt = AudioFormat(fmt.sample_rate, fmt.channels, held, fmt.container, fmt.subtype,
+                          fmt.subtype_info)
+    if file.size > plausible_size(held, fmt.channels):
+        warnings.append(f"the file is {file.size / 2**30:.1f} GiB, far more than its "
+                        f"{fmt.duration:.2f} s of audio need: only the audio was read, and its "
+                        f"analysis is not cached")
+    return Decoded(fmt, samples, levels, digest, tuple(warnings))
+
+
+def read_header(path: str | Path) -> AudioFormat:
+    """Only the header of an audio file (AudioLoadError when it cannot be read)."""
+    path = Path(path)
+    try:
+        file = open_audio_file(path)
+    except FileOpenError as exc:
+        raise AudioLoadError(path, exc.reason) from None
+    with file, _soundfile(path, file) as f:
+        return _format_of(f)
+
+
+def lookup_digest(path: str | Path) -> str | None:
+    """The digest ``decode(path, digest_from_s=0)`` would give the file as it is now, without
+    decoding it (to look a file up in the cache); None when none would be given: the file
+    cannot be opened, or is far larger than its header says its audio needs."""
+    try:
+        file = open_audio_file(path)
+    except FileOpenError:
+        return None
+    with file:
+        limit = file.size
+        if file.size > BUFFERED_MAX_BYTES:
+            try:
+                with _soundfile(Path(path), file) as f:
+                    limit = plausible_size(int(f.frames), int(f.channels))
+            except AudioLoadError:
+                return None
+        try:
+            return file.digest_after_decoding(limit)
+        except OSError:
+            return None
+
+
+@dataclass
+class _Levels:
+    """Running peak and sum of squares, for decoding without keeping the samples."""
+
+    frames: int = 0
+    peak: float = 0.0
+    sum_squares: float = 0.0
+
+    def append(self, block: np.ndarray) -> None:
+        if block.size:
+            self.frames += block.shape[0]
+            self.peak = max(self.peak, float(np.max(np.abs(block))))
+            self.sum_squares += float(np.sum(np.square(block, dtype=np.float64)))
+
+
+def _decode_blocks(path: Path, file: AudioFile, max_decoded_bytes: int, keep: bool):
+    """(format, blocks or _Levels, libsndfile's header log, the error that ended a damaged
+    file early or "")."""
+    sink: list[np.ndarray] | _Levels = [] if keep else _Levels()
+    with _soundfile(path, file) as f:
+        fmt, log = _format_of(f), f.extra_info
+        _check_header(path, fmt, max_decoded_bytes)
+        if keep and f.seekable() and fmt.frames < UNKNOWN_FRAMES:
+            try:                                           # the common case: one read
+                sink.append(f.read(dtype="float32", always_2d=True))
+                return fmt, sink, log, ""
+            except sf.LibsndfileError as exc:
+                problem = exc.error_string                 # damaged or truncated: salvage below
+        else:
+            read = _plain_reader(f) if not f.seekable() else _sequential_reader(path, f)
+            problem = _read_all(path, fmt, read, sink, max_decoded_bytes)
+            return fmt, sink, log, problem
+    with _soundfile(path, file) as f:                      # what decodes before the damage
+        problem = _read_all(path, fmt, _sequential_reader(path, f), sink, max_decoded_bytes) or problem
+    if not sink:
+        raise AudioLoadError(path, f"not a readable audio file ({problem})")
+    return fmt, sink, log, problem
+
+
+def _read_all(path: Path, fmt: AudioFormat, read: Callable[[int], np.ndarray],
+              sink: list[np.ndarray] | _Levels, max_decoded_bytes: int) -> str:
+    """Read blocks until the file ends (or decoding fails: returns the error text)."""
+    total = 0
+    try:
+        for block in _blocks(read):
+            sink.append(block)
+            total += block.shape[0]
+            if isinstance(sink, list):
+                _check_length(path, total, fmt, max_decoded_bytes, at_least=True)
+            elif total > MAX_DURATION_S * fmt.sample_rate:
+                _check_length(path, total, fmt, max_decoded_bytes, at_least=True)
+    except sf.LibsndfileError as exc:
+        return exc.error_string
+    return ""
+
+
+def _blocks(read: Callable[[int], np.ndarray]) -> Iterator[np.ndarray]:
+    while True:
+        block = read(BLOCK_FRAMES)
+        if block.shape[0]:
+            yield block
+        if block.shape[0] < BLOCK_FRAMES:
+            return
+
+
+def _plain_reader(f: sf.SoundFile) -> Callable[[int], np.ndarray]:
+    return lambda frames: f.read(frames, dtype="float32", always_2d=True)
+
+
+def _sequential_reader(path: Path, f: sf.SoundFile) -> Callable[[int], np.ndarray]:
+    """Reading a seekable file straight through libsndfile: soundfile seeks after every read,
+    which fails past the end of a file whose length is unknown (a FLAC stream whose header
+    says 0 samples) or damaged (a truncated FLAC)."""
+    snd, ffi, handle = getattr(sf, "_snd", None), getattr(sf, "_ffi", None), getattr(f, "_file", None)
+    if snd is None or ffi is None or handle is None:
+        raise AudioLoadError(path, "the header does not give the length of the audio, and this "
+                                   "version of soundfile cannot read such files")
+
+    def read(frames: int) -> np.ndarray:
+        out = np.empty((frames, f.channels), dtype=np.float32)
+        got = snd.sf_readf_float(handle, ffi.cast("float *", out.ctypes.data), frames)
+        if got <= 0 and snd.sf_error(handle):
+            raise sf.LibsndfileError(snd.sf_error(handle))
+        return out[:max(int(got), 0)]
+
+    return read
+
+
+class _soundfile:
+    """``soundfile.SoundFile`` over an open AudioFile; its failures as AudioLoadError."""
+
+    def __init__(self, path: Path, file: AudioFile) -> None:
+        self.path, self.file = path, file
+
+    def __enter__(self) -> sf.SoundFile:
+        try:
+            source = self.file.decoder_input()
+            self.sound = sf.SoundFile(source, closefd=False) if isinstance(source, int) else sf.SoundFile(source)
+        except Exception as exc:
+            raise _decode_error(self.path, exc) from None
+        return self.sound
+
+    def __exit__(self, _type, exc, _tb) -> bool:
+        self.sound.close()
+        if isinstance(exc, Exception) and not isinstance(exc, AudioLoadError):
+            raise _decode_error(self.path, exc) from None
+        return False
+
+
+def _decode_error(path: Path, exc: BaseException) -> AudioLoadError:
+    if isinstance(exc, sf.LibsndfileError):
+        return AudioLoadError(path, f"not a readable audio file ({exc.error_string})")
+    if isinstance(exc, MemoryError):
+        return AudioLoadError(path, "not enough memory to decode it")
+    return AudioLoadError(path, f"cannot be read ({type(exc).__name__}: {exc})")
+
+
+def _check_header(path: Path, fmt: AudioFormat, max_decoded_bytes: int) -> None:
+    if fmt.channels <= 0:
+        raise AudioLoadError(path, f"invalid header ({fmt.channels} channels)")
+    if not MIN_SAMPLE_RATE <= fmt.sample_rate <= MAX_SAMPLE_RATE:
+        raise AudioLoadError(
+            path, f"sample rate {fmt.sample_rate} Hz is outside {MIN_SAMPLE_RATE}–"
+                  f"{MAX_SAMPLE_RATE} Hz, the range audioscope analyses (damaged header?)")
+    if fmt.frames < UNKNOWN_FRAMES:              # unknown lengths are checked while decoding
+        _check_length(path, fmt.frames, fmt, max_decoded_bytes)
+
+
+def _check_length(path: Path, frames: int, fmt: AudioFormat, max_decoded_bytes: int,
+                  at_least: bool = False) -> None:
+    duration, more = frames / fmt.sample_rate, "at least " if at_least else ""
+    if duration > MAX_DURATION_S:
+        raise AudioLoadError(
+            path, f"too long to analyse: {more}{duration / 60:.1f} min; audioscope analyses files of "
+                  f"up to {MAX_DURATION_S // 60} min (analysis memory grows with length, "
+                  f"{MEMORY_PER_HOUR_TEXT})")
+    needed = frames * fmt.channels * 4
+    if needed > max_decoded_bytes:
+        raise AudioLoadError(
+            path, f"too long to analyse: {more}{duration / 60:.1f} min of {fmt.channels}-channel audio "
+                  f"needs {needed / 2**20:.0f} MiB decoded, over the {max_decoded_bytes / 2**20:.0f} MiB budget")
+
+
+def _truncation_warning(fmt: AudioFormat, held: int, log: str, problem: str) -> str:
+    """"truncated: header says 2.61 s, file holds 0.01 s", or why the length is uncertain."""
+    if fmt.frames >= UNKNOWN_FRAMES:
+        return f"length not stated in the header: decoded {held / fmt.sample_rate:.2f} s"
+    promised = max(fmt.frames, round(held * (promised_fraction(log) or 1.0)))
+    why = f" (decoding stopped: {problem})" if problem else ""
+    return (f"truncated: header says {promised / fmt.sample_rate:.2f} s, file holds "
+            f"{held / fmt.sample_rate:.2f} s{why}")
+
+
+def _format_of(f: sf.SoundFile) -> AudioFormat:
+    return AudioFormat(sample_rate=int(f.samplerate), channels=int(f.channels), frames=int(f.frames),
+                       container=f.format, subtype=f.subtype, subtype_info=f.subtype_info)
