@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Callable
@@ -62,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_info(args: argparse.Namespace) -> int:
     """``audioscope info FILE…``: 0 when every file was read, 1 when any failed."""
-    from audioscope.core.audio import AudioLoadError, load_clip
+    from audioscope.core.audio import read_levels
     from audioscope.core.dataset import DatasetError, load_dataset, row_of_file
 
     explicit = None
@@ -74,24 +76,17 @@ def run_info(args: argparse.Namespace) -> int:
             print(f"audioscope: {exc}", file=sys.stderr)
             return 1
 
-    def row_for(file: Path):
-        return explicit.row_for_file(file) if explicit is not None else row_of_file(file)
-
-    results, failed = [], False
-    for file in args.files:
-        try:
-            clip = load_clip(file)
-        except AudioLoadError as exc:
-            failed = True
-            results.append({"file": str(file), "error": exc.reason})
-            continue
-        fmt = clip.format
-        entry = {"file": str(file), "container": fmt.container, "subtype": fmt.subtype,
+    def describe(file: Path) -> dict:
+        levels = read_levels(file)           # block by block: no samples held
+        fmt = levels.format
+        entry = {"file": _shown(file), "container": fmt.container, "subtype": fmt.subtype,
                  "sample_rate": fmt.sample_rate, "channels": fmt.channels, "frames": fmt.frames,
                  "bit_depth": fmt.bit_depth, "duration": fmt.duration,
-                 "peak_dbfs": _finite_or_none(clip.peak_dbfs), "rms_dbfs": _finite_or_none(clip.rms_dbfs),
-                 "summary": fmt.describe()}
-        row = row_for(file)
+                 "peak_dbfs": _finite_or_none(levels.peak_dbfs),
+                 "rms_dbfs": _finite_or_none(levels.rms_dbfs), "summary": fmt.describe()}
+        if levels.warnings:
+            entry["warnings"] = list(levels.warnings)
+        row = _row_or_none(explicit.row_for_file if explicit is not None else row_of_file, file)
         if row is not None:
             entry["dataset"] = {"root": str(Path(row["path"]).parents[2]),
                                 "slice_file_name": row["slice_file_name"],
@@ -99,14 +94,53 @@ def run_info(args: argparse.Namespace) -> int:
                                 "end": float(row["end"]), "salience": row["salience_name"],
                                 "fold": int(row["fold"]), "classID": int(row["classID"]),
                                 "class": str(row["class"])}
-        results.append(entry)
+        return entry
 
+    results = [entry for entry, _ in each_file(args.files, lambda file: (describe(file), None))]
     if args.json:
         print(json.dumps(results, indent=2))
     else:
         for entry in results:
             _print_info(entry)
-    return 1 if failed else 0
+    return 1 if any("error" in entry for entry in results) else 0
+
+
+def each_file(files: list[Path], handle: Callable[[Path], tuple[dict, object]]) -> list[tuple[dict, object]]:
+    """``handle(file)`` for each file, in order; a file that fails in any way becomes its
+    ``{"file", "error"}`` entry (with None) and the others are still handled."""
+    from audioscope.core.audio import AudioLoadError
+
+    results = []
+    for file in files:
+        try:
+            results.append(handle(file))
+        except AudioLoadError as exc:
+            results.append(({"file": _shown(file), "error": exc.reason}, None))
+        except OSError as exc:
+            results.append(({"file": _shown(file), "error": f"cannot be read ({exc.strerror or exc})"}, None))
+        except Exception as exc:    # one bad file must not lose the others' results
+            logging.getLogger(__name__).error("%s failed", _shown(file), exc_info=True)
+            results.append(({"file": _shown(file), "error": f"{type(exc).__name__}: {exc}"}, None))
+    return results
+
+
+def _row_or_none(lookup: Callable[[Path], object], file: Path):
+    """The file's metadata row, or None when there is none or its folders cannot be read."""
+    try:
+        return lookup(file)
+    except OSError:
+        return None
+
+
+def _shown(file: Path) -> str:
+    """The path as text that can always be printed and put in JSON (a file name that is not
+    UTF-8 keeps its undecodable bytes as \\xNN escapes)."""
+    text = str(file)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", errors="backslashreplace")
 
 
 def _finite_or_none(value: float) -> float | None:
@@ -125,6 +159,8 @@ def _print_info(entry: dict) -> None:
     print(f"  format    {entry['container']}, {entry['subtype']}")
     print(f"  audio     {entry['summary']} ({entry['frames']} frames)")
     print(f"  level     peak {_level(entry['peak_dbfs'])}, RMS {_level(entry['rms_dbfs'])}")
+    for warning in entry.get("warnings", ()):
+        print(f"  warning   {warning}")
     row = entry.get("dataset")
     if row:
         print(f"  dataset   {row['root']}")
@@ -228,7 +264,6 @@ def run_train(args: argparse.Namespace) -> int:
 def run_predict(args: argparse.Namespace) -> int:
     import warnings
 
-    from audioscope.core.audio import AudioLoadError
     from audioscope.core.cache import FeatureCache
     from audioscope.core.classifier import ModelLoadError, load_bundle
     from audioscope.core.dataset import row_of_file
@@ -245,18 +280,19 @@ def run_predict(args: argparse.Namespace) -> int:
     except ModelLoadError as exc:
         print(f"audioscope: {exc}", file=sys.stderr)
         return 2
-    cache, results, failed = FeatureCache(), [], False
-    for file in args.files:
-        row = row_of_file(file) if file.is_file() else None
+    cache = FeatureCache()
+
+    def predict(file: Path) -> tuple[dict, object]:
+        row = _row_or_none(row_of_file, file)
         fold = int(row["fold"]) if row is not None else None
-        try:
-            prediction = bundle.predict_file(file, fold=fold, cache=cache)
-        except AudioLoadError as exc:
-            failed = True
-            results.append(({"file": str(file), "error": exc.reason}, None))
-            continue
-        results.append(({"file": str(file), "predicted": prediction.predicted,
-                         "probabilities": prediction.probabilities}, prediction))
+        prediction, analysis = bundle.predict_file_analysis(file, fold=fold, cache=cache)
+        entry = {"file": _shown(file), "predicted": prediction.predicted,
+                 "probabilities": prediction.probabilities}
+        if analysis.clip.warnings:
+            entry["warnings"] = list(analysis.clip.warnings)
+        return entry, prediction
+
+    results = each_file(args.files, predict)
     if args.json:
         print(json.dumps([entry for entry, _ in results], indent=2))
     else:
@@ -266,4 +302,6 @@ def run_predict(args: argparse.Namespace) -> int:
                 continue
             ranked = ", ".join(f"{name} {p:.0%}" for name, p in prediction.ranked()[:args.top])
             print(f"{entry['file']}\n  {prediction.predicted}  ({ranked}; {prediction.describe_model()})")
-    return 1 if failed else 0
+            for warning in entry.get("warnings", ()):
+                print(f"  warning: {warning}")
+    return 1 if any(prediction is None for _, prediction in results) else 0

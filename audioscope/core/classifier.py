@@ -17,6 +17,7 @@ import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from audioscope.core.fast_predict import SoftVote
 from audioscope.core.features import FeatureParams, Features
 from audioscope.core.recipe import COARSE_PARAMS, RECIPE_VERSION, clip_vector
 from audioscope.core.resources import resource_path
+
+if TYPE_CHECKING:
+    from audioscope.core.analysis import Analysis
 
 CARD_NAME = "model_card.json"
 CARD_FORMAT = 1
@@ -98,7 +102,10 @@ class ModelBundle:
         """Probabilities (n, 10) in CLASS_NAMES order for clip vectors (n, 807)."""
         key = self.model_key(fold)
         model = self._fast[key] or self.models[key]
-        proba = model.predict_proba(np.asarray(vectors, dtype=np.float64))
+        vectors = np.asarray(vectors, dtype=np.float64)
+        if not np.isfinite(vectors).all():
+            raise ValueError("the clip's features are not finite numbers (extreme sample values?)")
+        proba = model.predict_proba(vectors)
         full = np.zeros((proba.shape[0], len(CLASS_NAMES)))
         full[:, np.asarray(model.classes_, dtype=int)] = proba
         return full
@@ -114,10 +121,16 @@ class ModelBundle:
     def predict_file(self, path: str | Path, fold: int | None = None,
                      cache: FeatureCache | None = None) -> Prediction:
         """Decode, analyse and predict one file (raises AudioLoadError for unreadable files)."""
+        return self.predict_file_analysis(path, fold, cache)[0]
+
+    def predict_file_analysis(self, path: str | Path, fold: int | None = None,
+                              cache: FeatureCache | None = None) -> tuple[Prediction, Analysis]:
+        """``predict_file``, with the analysis it came from (the clip and its warnings)."""
         from audioscope.core.analysis import analyse_file
 
         analysis = analyse_file(path, self.feature_params, cache, also=(COARSE_PARAMS,))
-        return self.predict_features(analysis.features, analysis.clip.signal, fold, analysis.extra[0])
+        prediction = self.predict_features(analysis.features, analysis.clip.signal, fold, analysis.extra[0])
+        return prediction, analysis
 
 
 def load_bundle(directory: str | Path | None = None, trust: bool = False) -> ModelBundle:
