@@ -141,7 +141,7 @@ def decode(path: str | Path, max_decoded_bytes: int = MAX_DECODED_BYTES,
                                        f"{MAX_SAMPLE_MAGNITUDE:g} times full scale (damaged file?)")
     warnings = []
     if held != fmt.frames or promised_fraction(log) or problem:
-        warnings.append(_truncation_warning(fmt, held, log, problem))
+        warnings.append(_truncation_warning(fmt, held, log))
         fmt = AudioFormat(fmt.sample_rate, fmt.channels, held, fmt.container, fmt.subtype,
                           fmt.subtype_info)
     if file.size > plausible_size(held, fmt.channels):
@@ -327,14 +327,13 @@ def _check_length(path: Path, frames: int, fmt: AudioFormat, max_decoded_bytes: 
                   f"needs {needed / 2**20:.0f} MiB decoded, over the {max_decoded_bytes / 2**20:.0f} MiB budget")
 
 
-def _truncation_warning(fmt: AudioFormat, held: int, log: str, problem: str) -> str:
+def _truncation_warning(fmt: AudioFormat, held: int, log: str) -> str:
     """"truncated: header says 2.61 s, file holds 0.01 s", or why the length is uncertain."""
     if fmt.frames >= UNKNOWN_FRAMES:
         return f"length not stated in the header: decoded {held / fmt.sample_rate:.2f} s"
     promised = max(fmt.frames, round(held * (promised_fraction(log) or 1.0)))
-    why = f" (decoding stopped: {problem})" if problem else ""
     return (f"truncated: header says {promised / fmt.sample_rate:.2f} s, file holds "
-            f"{held / fmt.sample_rate:.2f} s{why}")
+            f"{held / fmt.sample_rate:.2f} s")
 
 
 def _format_of(f: sf.SoundFile) -> AudioFormat:

@@ -319,7 +319,9 @@ class ClipViews(QWidget):
             parts += [html.escape(str(row.get("class", ""))), f"fold {row.get('fold')}",
                       html.escape(str(salience))]
         parts.append(html.escape(clip.format.describe()))
-        return " · ".join(parts)
+        warnings = "".join(f"<br><span style='color:#b35900'>⚠ {html.escape(w)}</span>"
+                           for w in clip.warnings)
+        return " · ".join(parts) + warnings
 
     def _plot_at(self, scene_pos: QPointF) -> tuple[str, QPointF] | None:
         for name, plot in self.plots.items():

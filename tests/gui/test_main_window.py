@@ -106,6 +106,19 @@ def test_dropped_files_are_shown_predicted_and_bad_ones_explained(qtbot, window,
         window.browser.my_files.setCurrentRow(0)
 
 
+def test_a_truncated_file_is_shown_with_a_warning_in_its_header(qtbot, window, original_files, tmp_path):
+    import soundfile as sf
+
+    source = next(p for p in original_files if sf.info(p).duration > 2 and sf.info(p).format == "WAV")
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(source.read_bytes()[:20_000])
+    with qtbot.waitSignal(window.current.inspected, timeout=WAIT_MS) as got:
+        drop(window, [cut])
+    assert got.args[0].prediction is not None
+    header = window.current.views.header.text()
+    assert f"truncated: header says {sf.info(source).duration:.2f} s, file holds" in header
+
+
 def test_compare_pins_a_and_shares_scale_and_time(qtbot, window, flac_root):
     open_dataset(qtbot, window, flac_root)
     bar = window.browser.filter_bar
