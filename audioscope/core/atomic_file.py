@@ -82,7 +82,7 @@ def remove_stale_partials(out: str | Path, kind: Literal["file", "folder"] = "fi
     try:
         with os.scandir(out.parent) as entries:
             stale = [entry for entry in entries
-                     if (match := pattern.fullmatch(entry.name)) and not _process_exists(int(match[1]))]
+                     if (match := pattern.fullmatch(entry.name)) and not process_exists(int(match[1]))]
         for entry in stale:
             try:
                 if kind == "folder" and entry.is_dir(follow_symlinks=False):
@@ -99,8 +99,8 @@ def remove_stale_partials(out: str | Path, kind: Literal["file", "folder"] = "fi
     return removed
 
 
-def _process_exists(pid: int) -> bool:
-    """Whether process ``pid`` exists: signal 0 checks without sending anything."""
+def process_exists(pid: int) -> bool:
+    """Whether process ``pid`` exists on this machine: signal 0 checks without sending anything."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

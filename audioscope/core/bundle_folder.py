@@ -24,12 +24,13 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from audioscope.core.atomic_file import new_partial, process_exists, remove_stale_partials
 from audioscope.core.classifier import CARD_NAME
 
 # Files `train` writes besides the models the card lists.
 REPORT_NAME = "report.txt"
 PREDICTIONS_NAME = "cv_predictions.csv"
-_STAGING_SUFFIX, _ASIDE_SUFFIX = ".partial", ".old"
+_ASIDE_SUFFIX = ".old"       # an earlier bundle, moved aside while the new one goes in
 
 
 class DestinationRefused(ValueError):
@@ -100,7 +101,7 @@ def staged_bundle(out: str | Path, dataset_root: str | Path | None = None) -> It
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_staging(out)
-        staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=_prefix(out), suffix=_STAGING_SUFFIX))
+        staging = new_partial(out, kind="folder")
     except OSError as exc:
         raise OSError(f"{out.parent}: cannot create the bundle's temporary folder there "
                       f"({exc.strerror or exc})") from None
@@ -109,10 +110,6 @@ def staged_bundle(out: str | Path, dataset_root: str | Path | None = None) -> It
         _put_in_place(staging, check_destination(out, dataset_root))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-
-
-def _prefix(out: Path) -> str:
-    return f".{out.name}.{os.getpid()}."
 
 
 def _put_in_place(staging: Path, out: Path) -> None:
@@ -127,7 +124,7 @@ def _put_in_place(staging: Path, out: Path) -> None:
         for entry in sorted(staging.iterdir(), key=lambda p: p.name == CARD_NAME):  # card last
             os.replace(entry, out / entry.name)
         return
-    aside = Path(tempfile.mkdtemp(dir=out.parent, prefix=_prefix(out), suffix=_ASIDE_SUFFIX))
+    aside = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.{os.getpid()}.", suffix=_ASIDE_SUFFIX))
     try:
         out.rename(aside / out.name)
         try:
@@ -143,32 +140,20 @@ def remove_stale_staging(out: Path) -> int:
     """Clean up after a process that was killed while writing a bundle for ``out``: its
     temporary folders go, and an earlier bundle it had moved aside but not yet replaced comes
     back. Returns how many folders were dealt with."""
-    handled = 0
-    for suffix in (_STAGING_SUFFIX, _ASIDE_SUFFIX):
-        for folder in out.parent.glob(f".{glob_escape(out.name)}.*{suffix}"):
-            pid_text = folder.name[len(out.name) + 2:].split(".", 1)[0]
-            if not pid_text.isdigit() or folder.is_symlink() or not folder.is_dir():
-                continue
-            if _process_exists(int(pid_text)):
-                continue
-            earlier = folder / out.name
-            if suffix == _ASIDE_SUFFIX and earlier.is_dir() and not out.exists():
-                earlier.rename(out)
-            shutil.rmtree(folder, ignore_errors=True)
-            handled += 1
+    handled = remove_stale_partials(out, kind="folder")
+    for folder in out.parent.glob(f".{_glob_escape(out.name)}.*{_ASIDE_SUFFIX}"):
+        pid_text = folder.name[len(out.name) + 2:].split(".", 1)[0]
+        if not pid_text.isdigit() or folder.is_symlink() or not folder.is_dir() \
+                or process_exists(int(pid_text)):
+            continue
+        earlier = folder / out.name
+        if earlier.is_dir() and not out.exists():
+            earlier.rename(out)
+        shutil.rmtree(folder, ignore_errors=True)
+        handled += 1
     return handled
 
 
-def glob_escape(name: str) -> str:
+def _glob_escape(name: str) -> str:
     """``name`` with glob's special characters matched literally."""
     return "".join(f"[{c}]" if c in "*?[" else c for c in name)
-
-
-def _process_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -72,7 +72,7 @@ def test_a_killed_writer_leaves_nothing_behind_for_the_next_run(tmp_path):
         out = Path({str(out)!r})
         with bf.staged_bundle(out) as staging:
             (staging / "final.joblib").write_text("new")
-            aside = Path(bf.tempfile.mkdtemp(dir=out.parent, prefix=bf._prefix(out), suffix=".old"))
+            aside = Path(bf.tempfile.mkdtemp(dir=out.parent, prefix=f".model.{{os.getpid()}}.", suffix=".old"))
             out.rename(aside / out.name)          # killed half-way through the swap
             print("ready", flush=True)
             time.sleep(60)
