@@ -21,6 +21,8 @@ from audioscope.core.audio_decoding import (MAX_DECODED_BYTES, MAX_DURATION_S,  
                                             read_header)
 
 ANALYSIS_RATE = 22050
+# Analysis-only loads (no samples kept) of files this long or longer are streamed.
+STREAM_FROM_S = 60.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,7 +31,8 @@ class Clip:
 
     path: Path
     format: AudioFormat
-    samples: np.ndarray        # float32, shape (frames, channels), original rate
+    samples: np.ndarray | None  # float32, shape (frames, channels), original rate (None:
+    #                             loaded for analysis only, see load_clip)
     signal: np.ndarray         # float32, shape (n,), mono at analysis_rate
     analysis_rate: int = ANALYSIS_RATE
     digest: str | None = None  # SHA-256 of the bytes decoded, when asked for (cache keys)
@@ -61,17 +64,61 @@ def read_format(path: str | Path) -> AudioFormat:
 
 
 def load_clip(path: str | Path, analysis_rate: int = ANALYSIS_RATE,
-              max_decoded_bytes: int = MAX_DECODED_BYTES, digest_from_s: float | None = None) -> Clip:
+              max_decoded_bytes: int = MAX_DECODED_BYTES, digest_from_s: float | None = None,
+              keep_samples: bool = True) -> Clip:
     """Decode ``path`` into a Clip, or raise AudioLoadError naming the file and the reason.
 
     With ``digest_from_s``, clips at least that long get ``Clip.digest``: the SHA-256 of the
-    very bytes decoded, for cache keys (``audio_file``).
+    very bytes decoded, for cache keys (``audio_file``). Without ``keep_samples`` (analysis
+    only) ``Clip.samples`` is None, and files from ``STREAM_FROM_S`` on are mixed to mono and
+    resampled block by block: a 30-minute stereo file then needs its analysis signal, not
+    three times its decoded size.
     """
     path = Path(path)
-    decoded = decode(path, max_decoded_bytes, digest_from_s)
-    signal = to_analysis_signal(decoded.samples, decoded.format.sample_rate, analysis_rate)
-    return Clip(path=path, format=decoded.format, samples=decoded.samples, signal=signal,
-                analysis_rate=analysis_rate, digest=decoded.digest, warnings=decoded.warnings)
+    streamed: list[_StreamedSignal] = []
+
+    def consumer(fmt: AudioFormat):
+        streamed.append(_StreamedSignal(fmt.sample_rate, fmt.channels, analysis_rate))
+        return streamed[0].append
+
+    decoded = decode(path, max_decoded_bytes, digest_from_s, keep_samples, consumer, STREAM_FROM_S)
+    fmt = decoded.format
+    if decoded.samples is None:
+        signal = streamed[0].finish(fmt.frames)
+    elif fmt.duration < STREAM_FROM_S:
+        signal = to_analysis_signal(decoded.samples, fmt.sample_rate, analysis_rate)
+    else:                          # the same signal, without a full-length mono copy
+        stream = _StreamedSignal(fmt.sample_rate, fmt.channels, analysis_rate)
+        for start in range(0, fmt.frames, 1 << 16):
+            stream.append(decoded.samples[start:start + (1 << 16)])
+        signal = stream.finish(fmt.frames)
+    return Clip(path=path, format=fmt, samples=decoded.samples if keep_samples else None,
+                signal=signal, analysis_rate=analysis_rate, digest=decoded.digest,
+                warnings=decoded.warnings)
+
+
+class _StreamedSignal:
+    """``to_analysis_signal`` block by block: channels averaged, then soxr's streaming
+    resampler, which gives the one-shot resampler's output exactly."""
+
+    def __init__(self, rate: int, channels: int, analysis_rate: int) -> None:
+        self.rate, self.analysis_rate = rate, analysis_rate
+        self.parts: list[np.ndarray] = []
+        self.stream = (soxr.ResampleStream(rate, analysis_rate, 1, dtype="float32", quality="HQ")
+                       if rate != analysis_rate else None)
+
+    def append(self, block: np.ndarray) -> None:
+        mono = _channel_mean(block) if block.shape[1] > 1 else np.ascontiguousarray(block[:, 0])
+        self.parts.append(mono if self.stream is None else self.stream.resample_chunk(mono))
+
+    def finish(self, frames: int) -> np.ndarray:
+        if self.stream is not None:
+            self.parts.append(self.stream.resample_chunk(np.zeros(0, dtype=np.float32), last=True))
+        out = np.concatenate(self.parts) if self.parts else np.zeros(0, dtype=np.float32)
+        n_out = frames if self.stream is None else int(math.ceil(frames * self.analysis_rate / self.rate))
+        if out.shape[0] < n_out:
+            out = np.pad(out, (0, n_out - out.shape[0]))
+        return np.ascontiguousarray(out[:n_out], dtype=np.float32)
 
 
 @dataclass(frozen=True)

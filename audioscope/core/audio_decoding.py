@@ -100,12 +100,18 @@ class Decoded:
     warnings: tuple[str, ...]
 
 
+BlockConsumer = Callable[[AudioFormat], Callable[[np.ndarray], None]]
+
+
 def decode(path: str | Path, max_decoded_bytes: int = MAX_DECODED_BYTES,
-           digest_from_s: float | None = None, keep_samples: bool = True) -> Decoded:
+           digest_from_s: float | None = None, keep_samples: bool = True,
+           consumer: BlockConsumer | None = None, stream_from_s: float = 0.0) -> Decoded:
     """Decode ``path`` (float32 samples, shape (frames, channels)) or raise AudioLoadError.
 
     ``digest_from_s``: files at least that long get the SHA-256 of the bytes decoded.
-    ``keep_samples=False`` reads block by block and keeps only the levels.
+    ``keep_samples=False``: files of ``stream_from_s`` or longer are read block by block and
+    only their levels are kept; ``consumer(format)``, if given, returns a function each block
+    is passed to (shorter files are read at once and kept: faster, and small).
     """
     path = Path(path)
     try:
@@ -116,8 +122,9 @@ def decode(path: str | Path, max_decoded_bytes: int = MAX_DECODED_BYTES,
         try:
             if digest_from_s is not None and file.size <= BUFFERED_MAX_BYTES:
                 file.read_into_memory()
-            fmt, blocks, log, problem = _decode_blocks(path, file, max_decoded_bytes, keep_samples)
-            held = sum(b.shape[0] for b in blocks) if keep_samples else blocks.frames
+            fmt, blocks, log, problem = _decode_blocks(path, file, max_decoded_bytes, keep_samples,
+                                                       consumer, stream_from_s)
+            held = sum(b.shape[0] for b in blocks) if isinstance(blocks, list) else blocks.frames
             digest = None
             if digest_from_s is not None and held >= digest_from_s * fmt.sample_rate:
                 digest = file.digest_after_decoding(plausible_size(held, fmt.channels))
@@ -128,7 +135,7 @@ def decode(path: str | Path, max_decoded_bytes: int = MAX_DECODED_BYTES,
     if held == 0:
         raise AudioLoadError(path, "contains no audio samples")
     samples, levels = None, None
-    if keep_samples:
+    if isinstance(blocks, list):
         samples = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
     else:
         levels = (blocks.peak, blocks.sum_squares / (held * fmt.channels))
@@ -186,8 +193,10 @@ def lookup_digest(path: str | Path) -> str | None:
 
 @dataclass
 class _Levels:
-    """Running peak and sum of squares, for decoding without keeping the samples."""
+    """Running peak and sum of squares, for decoding without keeping the samples; each block
+    is also passed to ``consumer``."""
 
+    consumer: Callable[[np.ndarray], None] | None = None
     frames: int = 0
     peak: float = 0.0
     sum_squares: float = 0.0
@@ -197,16 +206,21 @@ class _Levels:
             self.frames += block.shape[0]
             self.peak = max(self.peak, float(np.max(np.abs(block))))
             self.sum_squares += float(np.sum(np.square(block, dtype=np.float64)))
+            if self.consumer is not None:
+                self.consumer(block)
 
 
-def _decode_blocks(path: Path, file: AudioFile, max_decoded_bytes: int, keep: bool):
+def _decode_blocks(path: Path, file: AudioFile, max_decoded_bytes: int, keep_samples: bool,
+                   consumer: BlockConsumer | None, stream_from_s: float):
     """(format, blocks or _Levels, libsndfile's header log, the error that ended a damaged
     file early or "")."""
-    sink: list[np.ndarray] | _Levels = [] if keep else _Levels()
     with _soundfile(path, file) as f:
         fmt, log = _format_of(f), f.extra_info
         _check_header(path, fmt, max_decoded_bytes)
-        if keep and f.seekable() and fmt.frames < UNKNOWN_FRAMES:
+        at_once = f.seekable() and fmt.frames < UNKNOWN_FRAMES
+        keep = keep_samples or (at_once and fmt.duration < stream_from_s)
+        sink: list[np.ndarray] | _Levels = [] if keep else _Levels(consumer(fmt) if consumer else None)
+        if keep and at_once:
             try:                                           # the common case: one read
                 sink.append(f.read(dtype="float32", always_2d=True))
                 return fmt, sink, log, ""

@@ -128,7 +128,7 @@ class ModelBundle:
         """``predict_file``, with the analysis it came from (the clip and its warnings)."""
         from audioscope.core.analysis import analyse_file
 
-        analysis = analyse_file(path, self.feature_params, cache, also=(COARSE_PARAMS,))
+        analysis = analyse_file(path, self.feature_params, cache, also=(COARSE_PARAMS,), keep_samples=False)
         prediction = self.predict_features(analysis.features, analysis.clip.signal, fold, analysis.extra[0])
         return prediction, analysis
 

@@ -86,7 +86,7 @@ def export_clip_features(rows: pd.DataFrame, out: Path, cache: FeatureCache | No
     errors = []
     for i, path in enumerate(rows["path"]):
         try:
-            analysis = analyse_file(path, params, cache, also=(COARSE_PARAMS,))
+            analysis = analyse_file(path, params, cache, also=(COARSE_PARAMS,), keep_samples=False)
         except AudioLoadError as exc:
             errors.append(str(exc))
         else:

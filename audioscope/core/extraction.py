@@ -47,7 +47,7 @@ class Extraction:
         computed = len(self.clips) - self.from_cache - len(self.errors)
         rate = computed / self.seconds if self.seconds > 0 else 0.0
         workers = f" on {self.pool}" if computed and self.pool else ""
-        return (f"{len(self.clips)} clips: {computed} computed ({rate:.0f} clips/s{workers}), "
+        return (f"{len(self.clips)} clips: {computed} computed ({rate:.3g} clips/s{workers}), "
                 f"{self.from_cache} from the cache, {len(self.errors)} unreadable; {self.seconds:.1f} s")
 
 

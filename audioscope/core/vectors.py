@@ -61,7 +61,7 @@ def vectors_and_digests(paths: Sequence[str], params: FeatureParams = FeaturePar
 
     for i, path in enumerate(paths):
         try:
-            clip = load_clip(path, analysis_rate=params.sample_rate, digest_from_s=0.0)
+            clip = load_clip(path, analysis_rate=params.sample_rate, digest_from_s=0.0, keep_samples=False)
         except AudioLoadError as exc:
             results[i] = (str(exc), None)
             continue
