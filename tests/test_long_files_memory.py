@@ -1,0 +1,84 @@
+"""Long files in bounded memory: ``info`` reads levels block by block, analysis-only loads
+(``predict``, ``extract``) keep no samples and mix and resample in blocks, and the signal they
+get is the one the window computes, bit for bit."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from audioscope.core.audio import load_clip
+from audioscope.core.vectors import vectors_and_digests, vectors_for_files
+
+MINUTES = 10
+
+
+@pytest.fixture(scope="module")
+def long_stereo(original_files, tmp_path_factory) -> Path:
+    """Ten minutes of real clips, stereo 44.1 kHz 16-bit (106 MB; 212 MB as float32)."""
+    parts = []
+    for path in original_files:
+        samples, rate = sf.read(path, dtype="float32", always_2d=True)
+        if rate == 44100:
+            parts.append(np.repeat(samples, 2, axis=1)[:, :2] if samples.shape[1] == 1 else samples[:, :2])
+    audio = np.resize(np.concatenate(parts), (MINUTES * 60 * 44100, 2))
+    path = tmp_path_factory.mktemp("long") / "ten minutes.wav"
+    sf.write(path, audio, 44100, subtype="PCM_16")
+    return path
+
+
+def peak_rss_mb(*args: str, tmp_path: Path) -> float:
+    """Run the command line to the end; its peak resident memory in MB (from wait4)."""
+    env = {**os.environ, "AUDIOSCOPE_CACHE_DIR": str(tmp_path / "cache"), "AUDIOSCOPE_LOG_DIR": str(tmp_path / "log")}
+    child = subprocess.Popen([sys.executable, "-m", "audioscope", *args], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    assert child.returncode == 0, child.stderr.read().decode()
+    return usage.ru_maxrss / 1024
+
+
+def test_streamed_analysis_signal_equals_the_windows(long_stereo):
+    window = load_clip(long_stereo)
+    streamed = load_clip(long_stereo, keep_samples=False)
+    assert streamed.samples is None and window.samples.shape == (MINUTES * 60 * 44100, 2)
+    np.testing.assert_array_equal(streamed.signal, window.signal)
+
+
+def test_info_and_predict_do_not_hold_the_decoded_file(long_stereo, tmp_path):
+    decoded_mb = MINUTES * 60 * 44100 * 2 * 4 / 2**20          # 202 MiB of float32 samples
+    short = long_stereo.with_name("short.wav")
+    sf.write(short, sf.read(long_stereo, frames=44100 * 4, dtype="float32")[0], 44100, subtype="PCM_16")
+    baseline_info = peak_rss_mb("info", str(short), tmp_path=tmp_path)
+    baseline = peak_rss_mb("predict", str(short), tmp_path=tmp_path)
+    info = peak_rss_mb("info", str(long_stereo), tmp_path=tmp_path)
+    predict = peak_rss_mb("predict", str(long_stereo), tmp_path=tmp_path)
+    assert info - baseline_info < 0.2 * decoded_mb, (info, baseline_info)
+    # the analysis signal (22.05 kHz mono, a quarter of the samples) and its features stay
+    assert predict - baseline < decoded_mb, (predict, baseline)
+
+
+def peak_rss_of_python(code: str, *args: str) -> float:
+    child = subprocess.Popen([sys.executable, "-c", code, *args], stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, child.stderr.read().decode()
+    return usage.ru_maxrss / 1024
+
+
+def test_a_batch_of_long_files_keeps_features_not_audio(long_stereo):
+    """One task's clips are summarised together; it must not hold each clip's signal
+    (53 MB for ten minutes) until the end."""
+    code = ("import sys; from audioscope.core.vectors import vectors_and_digests as v; "
+            "r = v(sys.argv[1:]); assert all(d is not None for _, d in r)")
+    one = peak_rss_of_python(code, str(long_stereo))
+    four = peak_rss_of_python(code, *[str(long_stereo)] * 4)
+    signal_mb = MINUTES * 60 * 22050 * 4 / 2**20
+    assert four - one < 2.5 * signal_mb, (one, four)
+    [(vector, digest)] = vectors_and_digests([str(long_stereo)])
+    np.testing.assert_array_equal(vectors_for_files([str(long_stereo)])[0], vector)
