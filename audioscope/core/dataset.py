@@ -87,10 +87,14 @@ class Dataset:
 
 
 def find_dataset_root(path: str | Path) -> Path | None:
-    """The dataset root containing ``path`` (a file under audio/foldN/), if there is one."""
-    for parent in Path(path).resolve().parents:
-        if (parent / METADATA_PATH).is_file():
-            return parent
+    """The dataset root containing ``path`` (a file under audio/foldN/), if there is one;
+    folders that cannot be looked into (too long a path, no permission) count as none."""
+    try:
+        for parent in Path(path).resolve().parents:
+            if (parent / METADATA_PATH).is_file():
+                return parent
+    except (OSError, ValueError):
+        pass
     return None
 
 

@@ -284,3 +284,10 @@ def test_a_dangling_symlink_is_missing_not_outside(tmp_path, flac_root):
     ds = load_dataset(root)
     assert ds.table["available"].tolist() == [True, False]
     assert not any("outside" in n for n in ds.notes), ds.notes
+
+
+def test_a_path_whose_folders_cannot_be_looked_into_belongs_to_no_dataset():
+    from audioscope.core.dataset import row_of_file
+
+    too_long = "/" + "/".join(["p" * 200] * 22) + "/x.wav"       # 4449 characters: ENAMETOOLONG
+    assert row_of_file(too_long) is None
