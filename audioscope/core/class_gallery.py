@@ -31,6 +31,7 @@ import numpy as np
 from audioscope.core.cache import FeatureCache
 from audioscope.core.dataset import CLASS_NAMES, Dataset
 from audioscope.core.features import AMIN, FeatureParams, mel_power, power_to_db
+from audioscope.core.process_pool import run_tasks
 from audioscope.core.recipe import RECIPE_VERSION
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,7 @@ def on_grid(mel_db: np.ndarray, n_frames: int, top_db: float | None) -> np.ndarr
 def mel_sums(paths: Sequence[str], class_ids: Sequence[int], params: FeatureParams = FeatureParams()
              ) -> tuple[dict[int, tuple[np.ndarray, int, np.ndarray]], list[str]]:
     """Per class present: (sum of gridded mel dB as float64, clips, frames covered per frame
-    column), and the messages of unreadable files. Pure, so joblib can run it anywhere."""
+    column), and the messages of unreadable files. Pure, so any worker process can run it."""
     from audioscope.core.audio import AudioLoadError, load_clip
 
     n_frames = grid_frames(params)
@@ -138,8 +139,6 @@ def compute_gallery(dataset: Dataset, cache: FeatureCache | None = None, progres
     ``progress(done, total)``: total is twice the number of clips; the first half counts
     spectrograms averaged, the second clip vectors (cached ones at once).
     """
-    import joblib
-
     from audioscope.core.vectors import extract_vectors
 
     clips = dataset.table[dataset.table["available"]].reset_index(drop=True)
@@ -162,11 +161,10 @@ def compute_gallery(dataset: Dataset, cache: FeatureCache | None = None, progres
     skipped: list[str] = []
     chunks = [range(i, min(i + _CLIPS_PER_TASK, len(paths))) for i in range(0, len(paths), _CLIPS_PER_TASK)]
     done = 0
-    if chunks:
-        runner = joblib.Parallel(n_jobs=jobs, return_as="generator")
-        results = runner(joblib.delayed(mel_sums)([paths[i] for i in chunk], class_ids[list(chunk)], params)
-                         for chunk in chunks)
-        for chunk, (chunk_sums, errors) in zip(chunks, results):
+    if chunks:   # on process_pool's workers, which end with this process
+        tasks = (([paths[i] for i in chunk], class_ids[list(chunk)], params) for chunk in chunks)
+        results = run_tasks(mel_sums, tasks, jobs)
+        for (chunk_sums, errors), chunk in zip(results, chunks):   # results first: run to their end
             for class_id, (total_db, count, frames) in chunk_sums.items():
                 sums[class_id] += total_db
                 counts[class_id] += count

@@ -19,16 +19,25 @@ lock the child needs. It is used when all of these hold, else joblib is:
 
 Unlike loky's workers, forked ones get no BLAS thread limits: the tasks here (decoding, FFTs,
 sparse products, statistics) make no BLAS calls.
+
+Workers end with the calling process, however it ends (``worker_lifetime``): forked ones and
+loky's are bound to it by their pool's initializer (loky's reusable executor is kept as long
+as the initializer's arguments do not change: always, in one process). When the caller is
+interrupted (KeyboardInterrupt, or SystemExit from a signal handler) the forked workers are
+killed at once rather than left to finish their tasks; joblib does the same for loky's.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
+
+from audioscope.core.worker_lifetime import bind_forked_worker, starting_workers, watch_parent
 
 FORKED = "forked processes"
 JOBLIB = "joblib"
@@ -89,8 +98,29 @@ def run_tasks(function: Callable[..., Any], tasks: Iterable[tuple], jobs: int = 
         stats["pool"] = JOBLIB
     import joblib
 
-    runner = joblib.Parallel(n_jobs=jobs, return_as="generator")
-    yield from runner(joblib.delayed(function)(*args) for args in tasks)
+    backend = _bound_backend()
+    runner = joblib.Parallel(n_jobs=jobs, return_as="generator", backend=backend)
+    calls = (joblib.delayed(function)(*args) for args in tasks)
+    if backend is None:                      # Dask's workers and others: not ours to start
+        yield from runner(calls)
+        return
+    with starting_workers(spawned=True):     # the call starts loky's workers
+        results = runner(calls)
+    yield from results
+
+
+def _bound_backend() -> Any:
+    """For loky's local processes, a copy of joblib's active backend whose workers watch this
+    process from their start (``worker_lifetime.watch_parent``); else None (Dask and others:
+    the active backend as it is)."""
+    import joblib.parallel
+
+    backend, _ = joblib.parallel.get_active_backend()
+    if type(backend).__name__ != "LokyBackend":
+        return None
+    settings = {**backend.backend_kwargs, "initializer": watch_parent, "initargs": (os.getpid(),)}
+    return type(backend)(nesting_level=backend.nesting_level,
+                         inner_max_num_threads=backend.inner_max_num_threads, **settings)
 
 
 def _forked(function: Callable[..., Any], tasks: Iterator[tuple], workers: int) -> Iterator[Any]:
@@ -98,15 +128,23 @@ def _forked(function: Callable[..., Any], tasks: Iterator[tuple], workers: int) 
     from concurrent.futures import ProcessPoolExecutor
 
     # Python 3.11 forks all workers at the first submit, before the executor starts its threads.
-    executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=bind_forked_worker, initargs=(os.getpid(),))
     pending: deque = deque()
     try:
-        for args in itertools.islice(tasks, workers * _IN_FLIGHT_PER_WORKER):
+        for args in itertools.islice(tasks, 1):
+            with starting_workers():       # the first submit forks them all
+                pending.append(executor.submit(function, *args))
+        for args in itertools.islice(tasks, workers * _IN_FLIGHT_PER_WORKER - 1):
             pending.append(executor.submit(function, *args))
         while pending:
             result = pending.popleft().result()
             for args in itertools.islice(tasks, 1):
                 pending.append(executor.submit(function, *args))
             yield result
+    except (KeyboardInterrupt, SystemExit):   # interrupted: do not wait for the running tasks
+        for process in list(executor._processes.values()):    # (3.11's executor: forks only there)
+            process.kill()
+        raise
     finally:   # done, failed, or the caller stopped early: drop what has not started
         executor.shutdown(wait=True, cancel_futures=True)

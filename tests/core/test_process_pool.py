@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -146,3 +150,86 @@ def test_forked_extraction_equals_computing_in_this_process_and_fills_the_cache(
     expected_pool = "forked processes" if FORKS else "joblib"
     assert result == {"pool": expected_pool, "equal": True, "errors": [], "from_cache": 70,
                       "pool_again": "" if FORKS else "joblib", "cached_equal": True}
+
+
+# Workers end with the process that started them. The parent runs 60 s tasks on two workers:
+# forked ones, or loky's when a second thread makes forking unsafe.
+SLOW = r"""
+import sys, threading, time
+from audioscope.core.process_pool import run_tasks
+
+def task(i):
+    time.sleep(60)
+    return i
+
+if sys.argv[1] == "joblib":
+    threading.Thread(target=threading.Event().wait, daemon=True).start()
+stats = {}
+try:
+    for result in run_tasks(task, [(i,) for i in range(8)], jobs=2, stats=stats):
+        pass
+except KeyboardInterrupt:
+    print("interrupted", stats["pool"], flush=True)
+    sys.exit(3)
+"""
+KINDS = ["forked", "joblib"] if FORKS else ["joblib"]
+POOLS = {"forked": "forked processes", "joblib": "joblib"}
+
+
+@pytest.fixture
+def slow_parent():
+    """``start(kind)``: the SLOW parent, in a session of its own, once its two workers exist
+    (maybe still starting), and them; afterwards whatever is left of the session is killed."""
+    from tests.process_tree import command_line, descendants, wait_for
+
+    started = []
+
+    def start(kind: str) -> tuple[subprocess.Popen, list]:
+        process = subprocess.Popen([sys.executable, "-c", SLOW, kind], start_new_session=True, text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        started.append(process)
+
+        def workers():
+            found = [p for p in descendants(process.pid) if kind == "forked" or "popen_loky" in command_line(p[0])]
+            return found if len(found) >= 2 else None
+
+        return process, wait_for(workers, 60, f"two {kind} workers")
+
+    yield start
+    for process in started:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)       # the session's group: its workers too
+        process.communicate()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_workers_die_with_a_killed_parent(kind, slow_parent):
+    from tests.process_tree import descendants, survivors
+
+    process, workers = slow_parent(kind)
+    helpers = descendants(process.pid)               # loky's resource trackers too
+    process.kill()                                   # SIGKILL: no clean-up of any kind
+    process.wait()
+    assert survivors(workers + helpers, within_s=15) == []   # forked: PDEATHSIG; loky: watching
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_ctrl_c_is_left_to_the_parent_which_stops_its_workers(kind, slow_parent):
+    # Ctrl+C in a terminal sends SIGINT to the whole process group, workers included, even
+    # while they start. They ignore it: their tasks go on until the parent stops them, without
+    # waiting for the 60 s tasks, and none prints a traceback.
+    from tests.process_tree import survivors
+
+    process, workers = slow_parent(kind)
+    for pause in (0, 3):                             # now, and once they surely run their tasks
+        time.sleep(pause)
+        for pid, _ in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGINT)
+    assert survivors(workers, within_s=3) == workers and process.poll() is None
+
+    os.killpg(process.pid, signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 3 and out.strip() == f"interrupted {POOLS[kind]}", err
+    assert survivors(workers, within_s=15) == []
+    assert "Traceback" not in err, err
