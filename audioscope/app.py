@@ -10,6 +10,7 @@ from pathlib import Path
 
 from audioscope.cli import build_parser, run_command
 from audioscope.core.paths import log_dir
+from audioscope.stop_signals import StopRequested, say_stopped, stop_signals_raise
 
 log = logging.getLogger("audioscope")
 
@@ -48,12 +49,8 @@ def has_display() -> bool:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     log_path = setup_logging(args.verbose)
-    if args.command:
-        return run_command(args)
-    if args.self_test is not None:
-        from audioscope.self_test import run_self_test
-
-        return run_self_test(Path(args.self_test) if args.self_test else None)
+    if args.command or args.self_test is not None:
+        return run_headless(args)
     if not has_display():
         print("audioscope: no display found (DISPLAY and WAYLAND_DISPLAY are unset). Run it in a "
               "desktop session, or set QT_QPA_PLATFORM=offscreen for a headless window.",
@@ -62,3 +59,20 @@ def main(argv: list[str] | None = None) -> int:
     from audioscope.gui.main_window import run_explorer  # Qt only when a window is wanted
 
     return run_explorer(dataset=args.dataset, log_path=log_path)
+
+
+def run_headless(args) -> int:
+    """A command or the self-test. SIGINT, SIGTERM or SIGHUP stops it cleanly (its ``finally``
+    blocks run, its workers are stopped): one line on stderr, status 128 + the signal number."""
+    try:
+        with stop_signals_raise():
+            if args.command:
+                return run_command(args)
+            from audioscope.self_test import run_self_test
+
+            return run_self_test(Path(args.self_test) if args.self_test else None)
+    except StopRequested as stop:
+        log.info("stopped by %s", stop.signal_name)
+        say_stopped(stop.signum)
+        return stop.code
+

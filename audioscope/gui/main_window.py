@@ -5,9 +5,10 @@ from __future__ import annotations
 import gc
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSettings, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow,
                                QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget)
@@ -18,6 +19,7 @@ from audioscope.core.clip_filter import ClipFilter
 from audioscope.core.dataset import AUDIO_EXTENSIONS, Dataset, DatasetError, load_dataset
 from audioscope.core.playback import PLAYING
 from audioscope.core.resources import resource_path
+from audioscope.core.worker_lifetime import end_reusable_workers
 from audioscope.gui.clip_browser import ClipBrowser
 from audioscope.gui.class_gallery import ClassGalleryView
 from audioscope.gui.clip_pane import ClipPane, ClipRequest, Inspection, warm_up
@@ -26,14 +28,17 @@ from audioscope.gui.dataset_map import DatasetMapView
 from audioscope.gui.error_dialog import install_excepthook
 from audioscope.gui.evaluation_view import EvaluationView
 from audioscope.gui.export_actions import ExportActions
+from audioscope.gui.quit_on_signal import QuitOnSignal
 from audioscope.gui.transport import Transport
 from audioscope.gui.view_settings import ViewSettings
 from audioscope.gui.workers import LatestOnly
+from audioscope.stop_signals import say_stopped
 
 log = logging.getLogger(__name__)
 # Clips shorter than this are analysed afresh each time they are shown: for an UrbanSound8K
 # clip that is faster than hashing the file and reading and writing cache entries.
 CACHE_MIN_DURATION_S = 20.0
+BACKGROUND_WAIT_MS = 2000     # at exit, for pool threads to finish (their worker processes are gone)
 AUDIO_FILTER = f"Audio files ({' '.join('*' + e for e in AUDIO_EXTENSIONS)});;All files (*)"
 
 
@@ -347,14 +352,39 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def run_explorer(dataset: Path | None = None, log_path: Path | None = None) -> int:
-    """Create the application and the window, open ``dataset`` if given, run the event loop."""
+def run_explorer(dataset: Path | None = None, log_path: Path | None = None,
+                 setup: Callable[[MainWindow], None] | None = None) -> int:
+    """Create the application and the window, open ``dataset`` if given, run the event loop.
+
+    ``setup(window)`` runs before the loop starts (scripts and tests use it, e.g. to open a
+    tab). SIGINT, SIGTERM and SIGHUP close the window (status 128 + the signal's number).
+    However the loop ends, the background work stops: loky's worker processes are killed.
+    """
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("audioscope")
     app.setOrganizationName("audioscope")
     install_excepthook(log_path)
-    window = MainWindow()
-    window.show()
-    if dataset is not None:
-        window.open_dataset(dataset)
-    return app.exec()
+    stop = QuitOnSignal(app)
+    try:
+        window = MainWindow()
+        window.show()
+        if setup is not None:
+            setup(window)
+        if dataset is not None:
+            window.open_dataset(dataset)
+        status = app.exec()
+    finally:
+        stop.uninstall()
+        stop_background_work()
+    if stop.signum is not None:
+        say_stopped(stop.signum)
+        return 128 + stop.signum
+    return status
+
+
+def stop_background_work(wait_ms: int = BACKGROUND_WAIT_MS) -> None:
+    """Kill loky's workers (a map or gallery being computed fails at once), then give the
+    pool threads ``wait_ms`` to finish (t-SNE cannot be interrupted; it is left to the exit)."""
+    end_reusable_workers()
+    if not QThreadPool.globalInstance().waitForDone(wait_ms):
+        log.info("background work still running at exit")
