@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import os
+import shlex
 import sys
 from pathlib import Path
 
+from audioscope import __version__
 from audioscope.cli import build_parser, run_command
 from audioscope.core.paths import log_dir
+from audioscope.log_file import LogFile
 from audioscope.stop_signals import StopRequested, say_stopped, stop_signals_raise
 
 log = logging.getLogger("audioscope")
@@ -18,7 +20,8 @@ log = logging.getLogger("audioscope")
 def setup_logging(verbose: bool = False) -> Path | None:
     """Log to a rotating file in the user log folder (and to stderr with --verbose).
 
-    Returns the log file's path, or None when the folder cannot be written.
+    Returns the log file's path, or None when the folder cannot be written. A write that
+    fails later (a full disk) is said once on stderr, and the file is no longer written.
     """
     root = logging.getLogger()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
@@ -29,8 +32,7 @@ def setup_logging(verbose: bool = False) -> Path | None:
     path = log_dir() / "audioscope.log"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3,
-                                                       encoding="utf-8")
+        handler = LogFile(path)
     except OSError as exc:
         log.warning("cannot write the log file %s (%s)", path, exc)
         return None
@@ -49,6 +51,7 @@ def has_display() -> bool:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     log_path = setup_logging(args.verbose)
+    log.info("audioscope %s: %s", __version__, shlex.join(sys.argv[1:] if argv is None else argv) or "the window")
     if args.command or args.self_test is not None:
         return run_headless(args)
     if not has_display():
