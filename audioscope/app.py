@@ -49,6 +49,11 @@ def has_display() -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Child processes (joblib's workers and its resource tracker, the self-test's command-line
+    # check) start as "python -m"/"-c", which would put the current folder first on their
+    # sys.path: a json.py or joblib.py there would run. Python >= 3.11 leaves it off for every
+    # child that inherits this. (A frozen application has no current folder on its path.)
+    os.environ["PYTHONSAFEPATH"] = "1"
     args = build_parser().parse_args(argv)
     log_path = setup_logging(args.verbose)
     log.info("audioscope %s: %s", __version__, shlex.join(sys.argv[1:] if argv is None else argv) or "the window")

@@ -131,11 +131,12 @@ def check_views(pane, inspection) -> None:
             raise SelfTestFailure(f"the {name} view was not painted ({share:.1%} coloured pixels)")
 
 
-def check_parallel_extraction(path: Path) -> str:
+def check_parallel_extraction(path: Path, folder: Path) -> str:
     """The worker processes start and give the vector computed here: joblib's (loky) from this
     Qt process, as the window's map and gallery use them, and the forked ones ``train`` and
-    ``extract`` use from the command line, in a separate Qt-free process. Returns the kind of
-    workers the command line used."""
+    ``extract`` use from the command line, in a separate Qt-free process (run in ``folder``,
+    never where the user stands: its "-c" would import a json.py from there). Returns the kind
+    of workers the command line used."""
     import numpy as np
 
     from audioscope.core.vectors import extract_vectors, vectors_for_files
@@ -146,9 +147,11 @@ def check_parallel_extraction(path: Path) -> str:
     matrix, errors = extract_vectors([str(path)] * 2, jobs=2)
     if errors or not np.array_equal(matrix[0], here):
         raise SelfTestFailure(f"feature extraction in worker processes went wrong: {errors or 'other values'}")
-    # In the built application sys.executable is audioscope itself, which runs "-c" as Python.
-    child = subprocess.run([sys.executable, "-c", _COMMAND_LINE_EXTRACTION, str(path)], capture_output=True,
-                           text=True, timeout=300)
+    # In the built application sys.executable is audioscope itself, which runs "-c" as Python
+    # (skipping flags such as -P, which keeps the current folder off sys.path from Python 3.11).
+    safe_path = ["-P"] if sys.version_info >= (3, 11) else []
+    child = subprocess.run([sys.executable, *safe_path, "-c", _COMMAND_LINE_EXTRACTION, str(path.resolve())],
+                           capture_output=True, text=True, timeout=300, cwd=folder)
     try:
         result = json.loads(child.stdout.strip().splitlines()[-1])
     except (IndexError, json.JSONDecodeError):
@@ -208,7 +211,7 @@ def _run(folder: Path, file: Path | None, started: float) -> str:
         if len(bars) != len(CLASS_NAMES) or bars[0][0] != prediction.predicted:
             raise SelfTestFailure(f"the prediction panel shows {bars[:1]}, not {prediction.predicted}")
         _wait(app, lambda: window.is_warm, "the model warm-up", deadline)
-        command_line_pool = check_parallel_extraction(path)
+        command_line_pool = check_parallel_extraction(path, folder)
         audio = portaudio_status()
         return (f"audioscope self-test ok: {path.name} {inspection.analysis.clip.duration:.2f} s, "
                 f"3 views drawn, predicted '{prediction.predicted}' ({percent(prediction.confidence)}), "
