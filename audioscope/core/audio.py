@@ -17,8 +17,8 @@ import numpy as np
 import soxr
 
 from audioscope.core.audio_decoding import (MAX_DECODED_BYTES, MAX_DURATION_S,  # noqa: F401 (re-exported)
-                                            MEMORY_PER_HOUR_TEXT, AudioFormat, AudioLoadError, decode,
-                                            read_header)
+                                            MEMORY_PER_HOUR_TEXT, decode, read_header)
+from audioscope.core.audio_format import AudioFormat, AudioLoadError  # noqa: F401 (re-exported)
 
 ANALYSIS_RATE = 22050
 # Analysis-only loads (no samples kept) of files this long or longer are streamed.

@@ -18,6 +18,7 @@ import soundfile as sf
 
 from audioscope.core.audio_file import (BUFFERED_MAX_BYTES, AudioFile, FileOpenError, open_audio_file,
                                         plausible_size, promised_fraction)
+from audioscope.core.audio_format import INTEGER_SUBTYPES, AudioFormat, AudioLoadError
 
 # Sample rates outside this range are damaged headers in practice (and soxr crashes the
 # process resampling 1 Hz to 22050 Hz); such files are refused with the reason.
@@ -34,60 +35,6 @@ UNKNOWN_FRAMES = 1 << 62
 # Float samples far beyond full scale are damage, and would overflow the float32 spectrogram.
 MAX_SAMPLE_MAGNITUDE = 1e6
 BLOCK_FRAMES = 1 << 16
-
-# Samples decoded from integer codes are always finite and within full scale.
-INTEGER_SUBTYPES = frozenset({"PCM_S8", "PCM_U8", "PCM_16", "PCM_24", "PCM_32", "ULAW", "ALAW"})
-BIT_DEPTHS = {"PCM_S8": 8, "PCM_U8": 8, "PCM_16": 16, "PCM_24": 24, "PCM_32": 32,
-              "FLOAT": 32, "DOUBLE": 64, "ULAW": 8, "ALAW": 8}
-
-
-class AudioLoadError(Exception):
-    """A file could not be decoded; the message names the file and the reason."""
-
-    def __init__(self, path: str | Path, reason: str) -> None:
-        self.path = Path(path)
-        self.reason = reason
-        super().__init__(f"{path}: {reason}")
-
-
-@dataclass(frozen=True)
-class AudioFormat:
-    """What the file on disk holds, as libsndfile reports it."""
-
-    sample_rate: int
-    channels: int
-    frames: int
-    container: str      # e.g. "WAV", "FLAC"
-    subtype: str        # e.g. "PCM_16", "PCM_U8", "FLOAT", "VORBIS"
-    subtype_info: str   # e.g. "Signed 16 bit PCM"
-
-    @property
-    def duration(self) -> float:
-        return self.frames / self.sample_rate
-
-    @property
-    def bit_depth(self) -> int | None:
-        """Bits per sample for PCM and float formats; None for compressed ones."""
-        return BIT_DEPTHS.get(self.subtype)
-
-    def describe(self) -> str:
-        """One line for headers: '44.1 kHz · stereo · 24-bit PCM · WAV · 4.00 s'."""
-        rate = f"{self.sample_rate / 1000:g} kHz"
-        chans = {1: "mono", 2: "stereo"}.get(self.channels, f"{self.channels} ch")
-        depth = self.subtype_info if self.bit_depth is None else _depth_words(self.subtype)
-        return f"{rate} · {chans} · {depth} · {self.container} · {self.duration:.2f} s"
-
-
-def _depth_words(subtype: str) -> str:
-    bits = BIT_DEPTHS[subtype]
-    if subtype == "PCM_U8":
-        return "8-bit unsigned PCM"
-    if subtype in ("FLOAT", "DOUBLE"):
-        return f"{bits}-bit float"
-    if subtype in ("ULAW", "ALAW"):
-        return f"8-bit {subtype[0]}-law"
-    return f"{bits}-bit PCM"
-
 
 @dataclass(frozen=True, eq=False)
 class Decoded:
