@@ -143,8 +143,19 @@ def _forked(function: Callable[..., Any], tasks: Iterator[tuple], workers: int) 
                 pending.append(executor.submit(function, *args))
             yield result
     except (KeyboardInterrupt, SystemExit):   # interrupted: do not wait for the running tasks
-        for process in list(executor._processes.values()):    # (3.11's executor: forks only there)
-            process.kill()
+        _kill_workers(executor)
         raise
     finally:   # done, failed, or the caller stopped early: drop what has not started
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _kill_workers(executor: Any) -> None:
+    """Kill a ProcessPoolExecutor's workers (Python 3.11's: the only one forked here).
+
+    A worker killed while it sends a result leaves half a message in the result pipe, and the
+    executor's thread would wait for the rest forever (and ``shutdown`` with it). This process
+    holds the pipe's only other write end: closed, the thread reads the end, calls the pool
+    broken and stops."""
+    for process in list(executor._processes.values()):
+        process.kill()
+    executor._result_queue._writer.close()

@@ -233,3 +233,37 @@ def test_ctrl_c_is_left_to_the_parent_which_stops_its_workers(kind, slow_parent)
     assert process.returncode == 3 and out.strip() == f"interrupted {POOLS[kind]}", err
     assert survivors(workers, within_s=15) == []
     assert "Traceback" not in err, err
+
+
+BIG_RESULTS = r"""
+import os, signal, sys, threading
+from audioscope.core.process_pool import run_tasks
+
+def task(i):
+    return b"x" * 4_000_000          # more than a pipe holds: workers are mostly mid-send
+
+if sys.argv[1] == "joblib":
+    threading.Thread(target=threading.Event().wait, daemon=True).start()
+stats = {}
+try:
+    for n, result in enumerate(run_tasks(task, [(i,) for i in range(100_000)], jobs=2, stats=stats)):
+        if n == 0:                   # interrupted while waiting for a result, in a while
+            threading.Timer(1.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+except KeyboardInterrupt:
+    print("interrupted", stats["pool"], flush=True)
+    sys.exit(3)
+"""
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_interrupt_while_workers_send_results_does_not_hang(kind):
+    # a worker killed halfway through sending its result once left the pool waiting forever
+    process = subprocess.Popen([sys.executable, "-c", BIG_RESULTS, kind], start_new_session=True, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        out, err = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise AssertionError("the interrupted parent hung") from None
+    assert process.returncode == 3 and out.strip() == f"interrupted {POOLS[kind]}", err
