@@ -21,7 +21,9 @@ class LogFile(logging.handlers.RotatingFileHandler):
     first failed write; ``failure`` then holds the one line said on stderr."""
 
     def __init__(self, path) -> None:
-        super().__init__(path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8")
+        # backslashreplace: a file name that is not UTF-8 (a surrogate escape) is logged, not an error
+        super().__init__(path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8",
+                         errors="backslashreplace")
         self.failure: str | None = None
 
     def emit(self, record: logging.LogRecord) -> None:
