@@ -76,8 +76,8 @@ def test_names_and_paths_that_the_file_system_or_libsndfile_refuse(clip, tmp_pat
         assert "name is too long" in entries[2]["error"]
         assert "path is too long" in entries[3]["error"]
         assert entries[1]["file"].endswith("caf\\xe9 \\xff.wav")
-    predicted = entries_of(audioscope("predict", "--json", str(deep), str(clip), env_dir=tmp_path))
-    assert predicted[0]["probabilities"] == predicted[1]["probabilities"]   # the same audio
+    predicted = entries_of(audioscope("predict", "--json", str(deep), str(non_utf8), env_dir=tmp_path))
+    assert predicted[0]["probabilities"] == predicted[1]["probabilities"]   # the same audio, same model
 
 
 def test_a_file_in_a_folder_that_cannot_be_entered(clip, tmp_path):
