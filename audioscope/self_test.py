@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 TIMEOUT_S = 180.0   # a cold start of a frozen app on a slow disk takes tens of seconds
+EXCERPT_S = 10.0    # the worker processes are checked on at most this much of the file
 
 
 class SelfTestFailure(Exception):
@@ -141,6 +142,7 @@ def check_parallel_extraction(path: Path, folder: Path) -> str:
 
     from audioscope.core.vectors import extract_vectors, vectors_for_files
 
+    path = excerpt(path, folder)
     here = vectors_for_files([str(path)])[0]
     if isinstance(here, str):
         return "not tried"                       # nothing to compare (the views said why already)
@@ -148,9 +150,8 @@ def check_parallel_extraction(path: Path, folder: Path) -> str:
     if errors or not np.array_equal(matrix[0], here):
         raise SelfTestFailure(f"feature extraction in worker processes went wrong: {errors or 'other values'}")
     # In the built application sys.executable is audioscope itself, which runs "-c" as Python
-    # (skipping flags such as -P, which keeps the current folder off sys.path from Python 3.11).
-    safe_path = ["-P"] if sys.version_info >= (3, 11) else []
-    child = subprocess.run([sys.executable, *safe_path, "-c", _COMMAND_LINE_EXTRACTION, str(path.resolve())],
+    # (skipping flags such as -P, which keeps the current folder off sys.path).
+    child = subprocess.run([sys.executable, "-P", "-c", _COMMAND_LINE_EXTRACTION, str(path.resolve())],
                            capture_output=True, text=True, timeout=300, cwd=folder)
     try:
         result = json.loads(child.stdout.strip().splitlines()[-1])
@@ -160,6 +161,23 @@ def check_parallel_extraction(path: Path, folder: Path) -> str:
         raise SelfTestFailure(f"command-line feature extraction ({result['pool']}) went wrong: "
                               f"{result['errors'] or 'other values'}")
     return result["pool"]
+
+
+def excerpt(path: Path, folder: Path, seconds: float = EXCERPT_S) -> Path:
+    """``path`` itself, or for a longer file its first ``seconds`` as a WAV in ``folder``: the
+    worker check computes 42 copies, which for a 30-minute file would take minutes and GBs."""
+    import soundfile
+
+    try:
+        info = soundfile.info(str(path))
+        if info.duration <= seconds:
+            return path
+        samples, rate = soundfile.read(str(path), frames=int(seconds * info.samplerate), dtype="float32")
+    except (soundfile.LibsndfileError, OSError, RuntimeError, ValueError):
+        return path            # the loader gives the reason, if there is one
+    short = folder / "excerpt.wav"
+    soundfile.write(short, samples, rate, subtype="FLOAT")
+    return short
 
 
 # 40 copies: two tasks, so two workers really start (one task would run in the process itself).

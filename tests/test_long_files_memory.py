@@ -82,3 +82,15 @@ def test_a_batch_of_long_files_keeps_features_not_audio(long_stereo):
     assert four - one < 2.5 * signal_mb, (one, four)
     [(vector, digest)] = vectors_and_digests([str(long_stereo)])
     np.testing.assert_array_equal(vectors_for_files([str(long_stereo)])[0], vector)
+
+
+def test_the_self_test_of_a_long_file_holds_it_once(long_stereo, tmp_path):
+    """The window keeps the samples (to play them) and the analysis; the self-test's check of
+    the worker processes uses a short excerpt, not 42 copies of the file."""
+    short = long_stereo.with_name("short.wav")
+    if not short.exists():
+        sf.write(short, sf.read(long_stereo, frames=44100 * 4, dtype="float32")[0], 44100, subtype="PCM_16")
+    decoded_mb = MINUTES * 60 * 44100 * 2 * 4 / 2**20
+    baseline = peak_rss_mb("--self-test", str(short), tmp_path=tmp_path)
+    long = peak_rss_mb("--self-test", str(long_stereo), tmp_path=tmp_path)
+    assert long - baseline < 3 * decoded_mb, (baseline, long)

@@ -18,7 +18,8 @@ import soxr
 
 from audioscope.core.audio_decoding import (MAX_DECODED_BYTES, MAX_DURATION_S,  # noqa: F401 (re-exported)
                                             MEMORY_PER_HOUR_TEXT, decode, read_header)
-from audioscope.core.audio_format import AudioFormat, AudioLoadError  # noqa: F401 (re-exported)
+from audioscope.core.audio_format import (AudioFormat, AudioLoadError,  # noqa: F401 (re-exported)
+                                          peak_of, sum_of_squares)
 
 ANALYSIS_RATE = 22050
 # Analysis-only loads (no samples kept) of files this long or longer are streamed.
@@ -45,13 +46,12 @@ class Clip:
     @property
     def peak_dbfs(self) -> float:
         """Peak absolute sample over all channels, dB relative to full scale (-inf if silent)."""
-        return _dbfs(float(np.max(np.abs(self.samples))))
+        return _dbfs(peak_of(self.samples))
 
     @property
     def rms_dbfs(self) -> float:
         """RMS over all channels and samples, dB relative to full scale (-inf if silent)."""
-        square = np.mean(np.square(self.samples, dtype=np.float64))
-        return _dbfs(math.sqrt(square))
+        return _dbfs(math.sqrt(sum_of_squares(self.samples) / self.samples.size))
 
 
 def _dbfs(level: float) -> float:

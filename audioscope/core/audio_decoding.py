@@ -18,7 +18,7 @@ import soundfile as sf
 
 from audioscope.core.audio_file import (BUFFERED_MAX_BYTES, AudioFile, FileOpenError, open_audio_file,
                                         plausible_size, promised_fraction)
-from audioscope.core.audio_format import INTEGER_SUBTYPES, AudioFormat, AudioLoadError
+from audioscope.core.audio_format import INTEGER_SUBTYPES, AudioFormat, AudioLoadError, peak_of, sum_of_squares
 
 # Sample rates outside this range are damaged headers in practice (and soxr crashes the
 # process resampling 1 Hz to 22050 Hz); such files are refused with the reason.
@@ -89,7 +89,7 @@ def decode(path: str | Path, max_decoded_bytes: int = MAX_DECODED_BYTES,
     else:
         levels = (blocks.peak, blocks.sum_squares / (held * fmt.channels))
     if fmt.subtype not in INTEGER_SUBTYPES:
-        peak = levels[0] if levels is not None else float(np.max(np.abs(samples)))
+        peak = levels[0] if levels is not None else peak_of(samples)
         if not (math.isfinite(peak) and (levels is None or math.isfinite(levels[1]))):
             raise AudioLoadError(path, "contains NaN or infinite sample values")
         if peak > MAX_SAMPLE_MAGNITUDE:
@@ -153,8 +153,8 @@ class _Levels:
     def append(self, block: np.ndarray) -> None:
         if block.size:
             self.frames += block.shape[0]
-            self.peak = max(self.peak, float(np.max(np.abs(block))))
-            self.sum_squares += float(np.sum(np.square(block, dtype=np.float64)))
+            self.peak = max(self.peak, peak_of(block))
+            self.sum_squares += sum_of_squares(block)
             if self.consumer is not None:
                 self.consumer(block)
 

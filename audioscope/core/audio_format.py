@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 # Samples decoded from integer codes are always finite and within full scale.
 INTEGER_SUBTYPES = frozenset({"PCM_S8", "PCM_U8", "PCM_16", "PCM_24", "PCM_32", "ULAW", "ALAW"})
 BIT_DEPTHS = {"PCM_S8": 8, "PCM_U8": 8, "PCM_16": 16, "PCM_24": 24, "PCM_32": 32,
@@ -58,3 +60,20 @@ def _depth_words(subtype: str) -> str:
     if subtype in ("ULAW", "ALAW"):
         return f"8-bit {subtype[0]}-law"
     return f"{bits}-bit PCM"
+
+
+def peak_of(samples: np.ndarray) -> float:
+    """The largest absolute sample (NaN if any is NaN), without an ``abs`` copy of them all."""
+    if samples.size == 0:
+        return 0.0
+    return max(float(np.max(samples)), -float(np.min(samples)))
+
+
+def sum_of_squares(samples: np.ndarray, block: int = 1 << 20) -> float:
+    """Sum of squared samples in float64, a block at a time (no float64 copy of them all)."""
+    flat = samples.reshape(-1)
+    total = 0.0
+    for start in range(0, flat.size, block):
+        part = flat[start:start + block].astype(np.float64)
+        total += float(np.dot(part, part))
+    return total
