@@ -73,6 +73,15 @@ class VectorStore:
             return None
         return np.frombuffer(data, dtype=_DTYPE).copy()
 
+    def is_empty(self) -> bool:
+        """True when the store holds no vector (no file yet, or an unusable one): looking keys
+        up would be wasted work."""
+        try:
+            connection = self._connection(create=False)
+            return connection is None or connection.execute("SELECT 1 FROM vectors LIMIT 1").fetchone() is None
+        except (sqlite3.DatabaseError, OSError):
+            return True
+
     def save_many(self, items: Iterable[tuple[str, np.ndarray]]) -> bool:
         """Store each (key, vector) in one transaction; False (and a log line) if it cannot."""
         if not self._writable:

@@ -99,10 +99,13 @@ def extract_vectors(paths: list[str], params: FeatureParams = FeatureParams(), j
         if progress is not None:
             progress(counts["from_cache"] + counts["computed"], len(paths))
 
+    # An empty store (a first run) has nothing to find: hashing every file to look would be wasted.
+    lookups = cache if cache is not None and not cache.vectors.is_empty() else None
+
     def chunks():
         chunk: list[int] = []
         for i, path in enumerate(paths):
-            vector = _cached_vector(cache, path, params)
+            vector = _cached_vector(lookups, path, params)
             if vector is not None:
                 results[i] = vector
                 counts["from_cache"] += 1

@@ -232,3 +232,12 @@ def test_new_files_record_their_version(tmp_path):
     assert store.save_many(vectors(1).items())
     with contextlib.closing(sqlite3.connect(store.path)) as db:
         assert db.execute("PRAGMA user_version").fetchone() == (1,)
+
+
+def test_an_empty_store_says_so_and_a_filled_one_does_not(tmp_path):
+    store = VectorStore(tmp_path / "vectors.sqlite3")
+    assert store.is_empty()                                   # no file yet
+    assert store.save_many([("k", np.arange(3.0))])
+    assert not store.is_empty()
+    (tmp_path / "damaged.sqlite3").write_bytes(b"not a database at all" * 100)
+    assert VectorStore(tmp_path / "damaged.sqlite3").is_empty()
