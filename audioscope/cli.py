@@ -186,6 +186,9 @@ def add_model_commands(commands) -> None:
                        help="folder for the model bundle and reports (default: ./audioscope-model)")
     train.add_argument("--jobs", metavar="N", type=job_count, default=-1,
                        help="parallel feature extraction processes (default: all cores)")
+    train.add_argument("--recipe", choices=("embeddings", "stats"), default="embeddings",
+                       help="clip vectors to train on: BirdNET + aiSFX embeddings (default) or "
+                            "the 807 clip statistics (faster, less accurate)")
     train.add_argument("--compare-baseline", action="store_true",
                        help="also cross-validate the tutorial's recipe (mean of 40 MFCCs, MLP 256-256)")
     train.set_defaults(handler=run_train)
@@ -229,6 +232,8 @@ def run_train(args: argparse.Namespace) -> int:
     from audioscope.core.bundle_folder import DestinationRefused, check_destination
     from audioscope.core.cache import FeatureCache
     from audioscope.core.dataset import DatasetError, load_dataset
+    from audioscope.core.embedding.runtime import EmbeddingModelError, read_manifest
+    from audioscope.core.recipes import recipe_named
     from audioscope.core.training import train
     from audioscope.core.training_report import baseline_row, format_report
 
@@ -242,23 +247,42 @@ def run_train(args: argparse.Namespace) -> int:
     except DestinationRefused as exc:
         print(f"audioscope: {exc}", file=sys.stderr)
         return 2
+    recipe = recipe_named(args.recipe)
+    try:
+        if recipe.uses_embeddings:
+            read_manifest()
+    except EmbeddingModelError as exc:
+        print(f"audioscope: {exc}", file=sys.stderr)
+        return 1
 
     def report(result) -> str:
         return format_report(result, baseline_row(result.clips) if args.compare_baseline else None)
 
     print(f"{dataset.root}: {dataset.n_available} of {dataset.n_clips} clips available", file=sys.stderr)
     try:
-        result = train(dataset, out, jobs=args.jobs, cache=FeatureCache(),
-                       progress=_progress_printer("extracting features"), report=report)
+        result = train(dataset, out, jobs=args.jobs, cache=FeatureCache(), recipe=recipe,
+                       progress=_progress_printer(f"extracting {recipe.name}"), report=report,
+                       reliability_png=_reliability_png)
     except DestinationRefused as exc:       # something was put there while training ran
         print(f"audioscope: {exc}", file=sys.stderr)
         return 2
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, EmbeddingModelError) as exc:
         print(f"audioscope: {exc}", file=sys.stderr)
         return 1
     print(result.report)
     print(f"model bundle and report written to {out}", file=sys.stderr)
     return 0
+
+
+def _reliability_png(calibration: dict) -> bytes | None:
+    """The bundle's reliability diagram, or None (with a warning) where Qt cannot draw."""
+    try:
+        from audioscope.gui.reliability_plot import reliability_png
+
+        return reliability_png(calibration)
+    except Exception as exc:  # no Qt libraries on a headless server: the card has the numbers
+        print(f"audioscope: warning: no reliability.png ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return None
 
 
 def run_predict(args: argparse.Namespace) -> int:
@@ -287,7 +311,7 @@ def run_predict(args: argparse.Namespace) -> int:
         fold = int(row["fold"]) if row is not None else None
         prediction, analysis = bundle.predict_file_analysis(file, fold=fold, cache=cache)
         entry = {"file": _shown(file), "predicted": prediction.predicted,
-                 "probabilities": prediction.probabilities}
+                 "probabilities": prediction.probabilities, "unfamiliar": prediction.unfamiliar}
         if analysis.clip.warnings:
             entry["warnings"] = list(analysis.clip.warnings)
         return entry, prediction
@@ -302,6 +326,8 @@ def run_predict(args: argparse.Namespace) -> int:
                 continue
             ranked = ", ".join(f"{name} {p:.0%}" for name, p in prediction.ranked()[:args.top])
             print(f"{entry['file']}\n  {prediction.predicted}  ({ranked}; {prediction.describe_model()})")
+            if prediction.unfamiliar:
+                print("  unlike any training clip: this prediction means little")
             for warning in entry.get("warnings", ()):
                 print(f"  warning: {warning}")
     return 1 if any(prediction is None for _, prediction in results) else 0

@@ -25,6 +25,9 @@ def add_extract_command(commands) -> None:
     extract.add_argument("--scheduler", metavar="ADDRESS",
                          help="address of a Dask scheduler, e.g. tcp://10.0.0.5:8786 "
                               "(needs pip install 'audioscope[cluster]')")
+    extract.add_argument("--recipe", choices=("embeddings", "stats"), default="embeddings",
+                         help="which clip vectors: BirdNET + aiSFX embeddings (default, 3072 "
+                              "values) or the 807 clip statistics")
     extract.add_argument("--out", metavar="FILE", type=Path,
                          help="also write the vectors and metadata to FILE (.npz or .csv)")
     extract.set_defaults(handler=run_extract)
@@ -36,8 +39,10 @@ def run_extract(args: argparse.Namespace) -> int:
     from audioscope.cli import _progress_printer
     from audioscope.core.cache import FeatureCache
     from audioscope.core.dataset import DatasetError, load_dataset
+    from audioscope.core.embedding.runtime import EmbeddingModelError
     from audioscope.core.extraction import (FEATURE_FILE_SUFFIXES, ExtractionError, extract_dataset,
                                             write_feature_file)
+    from audioscope.core.recipes import recipe_named
 
     try:
         dataset = load_dataset(args.extract_dataset)
@@ -60,15 +65,17 @@ def run_extract(args: argparse.Namespace) -> int:
     print(f"{dataset.root}: {dataset.n_available} of {dataset.n_clips} clips available; "
           f"extracting on {where}", file=sys.stderr)
     try:
+        recipe = recipe_named(args.recipe)
         extraction = extract_dataset(dataset, FeatureCache(), jobs=args.jobs, scheduler=args.scheduler,
-                                     progress=_progress_printer("extracting features"))
+                                     progress=_progress_printer(f"extracting {recipe.name}"),
+                                     recipe=recipe)
         for error in extraction.errors:
             print(f"audioscope: {error}", file=sys.stderr)
         print(extraction.summary())
         if out is not None:
             write_feature_file(extraction, out)
             print(f"features written to {out}", file=sys.stderr)
-    except ExtractionError as exc:
+    except (ExtractionError, EmbeddingModelError) as exc:
         print(f"audioscope: {exc}", file=sys.stderr)
         return 1
     return 1 if extraction.errors else 0

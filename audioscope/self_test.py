@@ -163,6 +163,26 @@ def check_parallel_extraction(path: Path, folder: Path) -> str:
     return result["pool"]
 
 
+def embedding_runtime() -> str:
+    """Which embedding networks ran, and on what: in a built app, onnxruntime and the model
+    files must come from the application's own folder (SelfTestFailure otherwise)."""
+    from audioscope.core.classifier import shared_bundle
+    from audioscope.core.embedding.runtime import shared_model
+
+    if not shared_bundle().recipe.uses_embeddings:
+        return "the clip statistics"
+    import onnxruntime
+
+    models = [shared_model(name).model for name in ("birdnet", "aisfx")]
+    if getattr(sys, "frozen", False):
+        bundle = str(Path(getattr(sys, "_MEIPASS", "")).resolve()) + os.sep
+        for path in [Path(onnxruntime.__file__), *(m.path for m in models)]:
+            if not str(path.resolve()).startswith(bundle):
+                raise SelfTestFailure(f"{path} is not inside the application folder {bundle}")
+    return (f"BirdNET + aiSFX embeddings ({', '.join(m.path.name for m in models)}, checked) "
+            f"on onnxruntime {onnxruntime.__version__}")
+
+
 def excerpt(path: Path, folder: Path, seconds: float = EXCERPT_S) -> Path:
     """``path`` itself, or for a longer file its first ``seconds`` as a WAV in ``folder``: the
     worker check computes 42 copies, which for a 30-minute file would take minutes and GBs."""
@@ -211,14 +231,17 @@ def _run(folder: Path, file: Path | None, started: float) -> str:
         path = file.resolve() if file is not None else make_tone(folder)
         outcome: dict[str, object] = {}
         window.current.inspected.connect(lambda inspection: outcome.setdefault("ok", inspection))
+        window.current.predicted.connect(lambda inspection: outcome.setdefault("predicted", inspection))
         window.current.failed.connect(lambda message: outcome.setdefault("failed", message))
         window.browser.add_files([path])
         _wait(app, lambda: bool(outcome), f"{path.name} to be analysed", deadline)
         if "failed" in outcome:
             raise SelfTestFailure(str(outcome["failed"]).replace("\n", " — "))
-        inspection = outcome["ok"]
         app.processEvents()
-        check_views(window.current, inspection)
+        check_views(window.current, outcome["ok"])
+        _wait(app, lambda: "predicted" in outcome, f"the prediction of {path.name}", deadline)
+        inspection = outcome["predicted"]
+        app.processEvents()
         prediction = inspection.prediction
         if prediction is None:
             raise SelfTestFailure(inspection.prediction_problem or "no prediction")
@@ -231,8 +254,11 @@ def _run(folder: Path, file: Path | None, started: float) -> str:
         _wait(app, lambda: window.is_warm, "the model warm-up", deadline)
         command_line_pool = check_parallel_extraction(path, folder)
         audio = portaudio_status()
+        runtime = embedding_runtime()
+        familiar = {True: ", unlike any training clip", False: ", like training clips", None: ""}
         return (f"audioscope self-test ok: {path.name} {inspection.analysis.clip.duration:.2f} s, "
-                f"3 views drawn, predicted '{prediction.predicted}' ({percent(prediction.confidence)}), "
+                f"3 views drawn, predicted '{prediction.predicted}' ({percent(prediction.confidence)}"
+                f"{familiar[prediction.unfamiliar]}) from {runtime}, "
                 f"worker processes ok ({command_line_pool} for the command line), {audio}, "
                 f"in {time.perf_counter() - started:.1f} s")
     finally:

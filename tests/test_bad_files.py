@@ -33,7 +33,7 @@ def test_predict_json_gives_one_entry_per_file_and_exit_1(corpus):
     assert [e["file"] for e in entries] == files
     for entry, (name, outcome) in zip(entries, expect.items()):
         if outcome == "ok":
-            assert set(entry) - {"warnings"} == {"file", "predicted", "probabilities"}, (name, entry)
+            assert set(entry) - {"warnings"} == {"file", "predicted", "probabilities", "unfamiliar"}, (name, entry)
             assert list(entry["probabilities"]) == list(CLASS_NAMES)
             # files cut short say so; the others carry no warning
             short = name in ("truncated.wav", "data-size-beyond-eof.wav")
@@ -54,7 +54,7 @@ def test_the_window_shows_each_or_explains_it_and_carries_on(qtbot, tmp_path, co
     window.show()
     for name, outcome in expect.items():
         path = folder / name
-        signal = window.current.inspected if outcome == "ok" else window.current.failed
+        signal = window.current.predicted if outcome == "ok" else window.current.failed
         with qtbot.waitSignal(signal, timeout=60_000) as got:
             window.browser.add_files([path])
         if outcome == "ok":

@@ -10,19 +10,33 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+NUMBER = r"\d+(\.\d+)? (ms|s|MiB|MB)"
 
 
 @pytest.mark.slow
 def test_quick_benchmark_reports_every_number(tmp_path):
     out = tmp_path / "benchmarks.md"
     result = subprocess.run([sys.executable, str(REPO / "benchmarks" / "run.py"), "--quick", "--out", str(out)],
-                            capture_output=True, text=True, timeout=600)
+                            capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr
     text = out.read_text()
-    for label in ("| tutorial:", "| audioscope:", "| floor:", "faster than the tutorial", "sequential loop",
-                  "cold cache:", "no cache:", "Warm cache:", "Selection to all three views",
-                  "The same over", "Cold start", "Resident memory"):
+    for heading in ("## Per clip", "## Whole dataset", "## Explorer", "## Installed size", "## Targets"):
+        assert heading in text, f"section {heading!r} missing from the report"
+    for label in ("| tutorial:", "| audioscope, embeddings recipe:", "| audioscope, stats recipe",
+                  "| floor:", "faster than the tutorial", "| BirdNET input:", "| BirdNET inference",
+                  "| aiSFX input:", "| aiSFX inference", "| the whole vector:", "sequential loop",
+                  "Embeddings recipe (", "Stats recipe (", "no cache:", "Warm cache:", "original-format clips |",
+                  "clips of the 22 kHz FLAC set |", "Cold start", "Resident memory", "Runtime dependencies",
+                  "resources/embeddings", "views drawn, p95", "prediction drawn, p95", "why strip drawn, p95",
+                  "cold start to the first paint"):
         line = next((l for l in text.splitlines() if label in l), None)
         assert line is not None, f"{label!r} missing from the report"
         assert re.search(r"\d", line.split(label, 1)[1]), f"no number after {label!r}: {line}"
-    assert re.search(r"workers: (forked processes|joblib)\.", text), "the kind of workers is missing"
+    for label in ("original-format clips |", "clips of the 22 kHz FLAC set |"):   # three stages each
+        line = next(l for l in text.splitlines() if label in l)
+        assert len(re.findall(r"\d+\.\d ms", line)) == 6, f"a stage is missing: {line}"
+    assert re.search(rf"onnxruntime {NUMBER}", text), "onnxruntime's installed size is missing"
+    assert re.search(rf"dist/audioscope/ \(`make package`\): ({NUMBER}|not built)", text)
+    assert len(re.findall(r"workers: (forked processes|joblib)\.", text)) == 2, "the kind of workers is missing"
+    assert not re.search(r"\bnan\b", text, re.IGNORECASE), "a figure is not a number"
+    assert len(re.findall(r"\*\*(met|not met)\*\*", text)) == 4, "a target's verdict is missing"

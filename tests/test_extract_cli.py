@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from audioscope.core.dataset import load_dataset
-from audioscope.core.recipe import RECIPE_VERSION, VECTOR_LENGTH
+from audioscope.core.recipes import DEFAULT_RECIPE
 from audioscope.core.training import vectors_for_files
 
 
@@ -56,7 +56,7 @@ def test_local_extraction_fills_the_cache_and_writes_both_file_kinds(small_datas
     if sys.platform.startswith("linux"):            # a command-line run forks its workers
         assert "clips/s on forked processes)" in result.stdout
     saved = np.load(tmp_path / "f.npz")
-    assert saved["vectors"].shape == (41, VECTOR_LENGTH) and str(saved["recipe"]) == RECIPE_VERSION
+    assert saved["vectors"].shape == (41, 3072) and str(saved["recipe"]) == DEFAULT_RECIPE.version == "clip-embeddings-1"
     table = load_dataset(small_dataset).table
     good = table[table["available"] & (table["slice_file_name"] != "999-0-0-0.wav")]
     expected = vectors_for_files(good["path"].tolist())
@@ -69,7 +69,7 @@ def test_local_extraction_fills_the_cache_and_writes_both_file_kinds(small_datas
     assert "0 computed" in again.stdout and "40 from the cache" in again.stdout
     csv = pd.read_csv(tmp_path / "f.csv")
     assert list(csv.columns[:4]) == ["slice_file_name", "fold", "classID", "class"]
-    assert csv.shape == (41, 4 + VECTOR_LENGTH)
+    assert csv.shape == (41, 4 + 3072)
     first = csv.iloc[0]
     np.testing.assert_array_equal(first.iloc[4:].to_numpy(float), by_name[first["slice_file_name"]])
     assert snapshot(small_dataset) == before                      # nothing written into the dataset

@@ -29,7 +29,7 @@ def test_json_is_one_array_in_argument_order_with_errors_and_exit_1(originals_ro
     entries = json.loads(result.stdout)  # the whole of stdout is one JSON document
     assert [e["file"] for e in entries] == files
     for entry in (entries[0], entries[2], entries[3]):
-        assert set(entry) == {"file", "predicted", "probabilities"}
+        assert set(entry) == {"file", "predicted", "probabilities", "unfamiliar"}
         assert list(entry["probabilities"]) == list(CLASS_NAMES)
         assert sum(entry["probabilities"].values()) == pytest.approx(1.0)
         assert entry["predicted"] == max(entry["probabilities"], key=entry["probabilities"].get)

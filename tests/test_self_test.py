@@ -16,7 +16,9 @@ from audioscope.core.dataset import CLASS_NAMES
 from audioscope.core.paths import CACHE_DIR_ENV
 
 OK_LINE = re.compile(r"audioscope self-test ok: (?P<file>\S+) (?P<seconds>[\d.]+) s, 3 views drawn, "
-                     r"predicted '(?P<cls>\w+)' \((?P<pct><?\d+) %\), worker processes ok "
+                     r"predicted '(?P<cls>\w+)' \((?P<pct><?\d+) %(?P<familiar>, unlike any training clip"
+                     r"|, like training clips)\) from BirdNET \+ aiSFX embeddings \(birdnet_v2\.4_embedding\.onnx, "
+                     r"aisfx_embedding\.onnx, checked\) on onnxruntime [\d.]+, worker processes ok "
                      r"\((?P<pool>forked processes|joblib) for the command line\), "
                      r"(?P<audio>.+), in [\d.]+ s")
 
@@ -45,6 +47,7 @@ def test_self_test_with_its_tone_is_headless_and_leaves_no_files(tmp_path):
     assert match, lines[0]
     assert match["file"] == "tone.wav" and float(match["seconds"]) == 1.0
     assert match["cls"] in CLASS_NAMES
+    assert match["familiar"] == ", unlike any training clip"          # a swept tone is no dataset sound
     assert "FAILED" not in done.stderr
     # the tone, settings and cache went to a temporary folder, not to the user's folders
     assert list(work.iterdir()) == []

@@ -25,21 +25,23 @@ class Analysis:
 
 def analyse_file(path: str | Path, params: FeatureParams = FeatureParams(),
                  cache: FeatureCache | None = None, also: Sequence[FeatureParams] = (),
-                 keep_samples: bool = True) -> Analysis:
+                 keep_samples: bool = True, digest: bool = False) -> Analysis:
     """Decode ``path`` and compute (or fetch from ``cache``) its features with ``params`` and
     with each of ``also`` (in ``Analysis.extra``); sets that share an STFT compute it once.
     Without ``keep_samples`` (nothing to play) ``clip.samples`` is None and long files are
-    decoded in little memory (``load_clip``).
+    decoded in little memory (``load_clip``). With ``digest`` the clip's ``digest`` is set
+    whatever its length (a key for its cached vector), while short clips' features still
+    bypass the cache.
 
     Raises AudioLoadError for files that cannot be decoded; cache problems are only logged.
     """
     # The cache key is the digest of the very bytes decoded: a file replaced while it is read
     # cannot leave one file's features under another's key.
     digest_from = cache.min_duration_s if cache is not None else None
-    clip = load_clip(path, analysis_rate=params.sample_rate, digest_from_s=digest_from,
-                     keep_samples=keep_samples)
-    if clip.digest is None:        # no cache, a short clip (recomputed faster), or not hashable
-        cache = None
+    clip = load_clip(path, analysis_rate=params.sample_rate,
+                     digest_from_s=0.0 if digest else digest_from, keep_samples=keep_samples)
+    if clip.digest is None or digest_from is None or clip.duration < digest_from:
+        cache = None               # no cache, a short clip (recomputed faster), or not hashable
     wanted = [params, *also]
     found: dict[FeatureParams, Features] = {}
     keys: dict[FeatureParams, str] = {}

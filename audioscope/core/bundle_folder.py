@@ -25,11 +25,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from audioscope.core.atomic_file import new_partial, process_exists, remove_stale_partials
-from audioscope.core.classifier import CARD_NAME
+from audioscope.core.bundle_files import CARD_NAME
 
 # Files `train` writes besides the models the card lists.
 REPORT_NAME = "report.txt"
 PREDICTIONS_NAME = "cv_predictions.csv"
+RELIABILITY_NAME = "reliability.png"
 _ASIDE_SUFFIX = ".old"       # an earlier bundle, moved aside while the new one goes in
 
 
@@ -47,8 +48,9 @@ def bundle_file_names(folder: Path) -> set[str] | None:
     models = card.get("models") if isinstance(card, dict) else None
     if not isinstance(models, dict) or "recipe" not in card or "format" not in card:
         return None
-    names = {CARD_NAME, REPORT_NAME, PREDICTIONS_NAME}
-    for entry in models.values():
+    names = {CARD_NAME, REPORT_NAME, PREDICTIONS_NAME, RELIABILITY_NAME}
+    novelty = card.get("novelty")
+    for entry in [*models.values(), *([novelty] if novelty is not None else [])]:
         file = entry.get("file") if isinstance(entry, dict) else None
         if not isinstance(file, str) or Path(file).name != file:
             return None

@@ -32,7 +32,7 @@ from audioscope.core.cache import FeatureCache
 from audioscope.core.dataset import CLASS_NAMES, Dataset
 from audioscope.core.features import AMIN, FeatureParams, mel_power, power_to_db
 from audioscope.core.process_pool import run_tasks
-from audioscope.core.recipe import RECIPE_VERSION
+from audioscope.core.recipes import DEFAULT_RECIPE
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -174,7 +174,8 @@ def compute_gallery(dataset: Dataset, cache: FeatureCache | None = None, progres
             if progress is not None:
                 progress(done, total)
     vectors, _ = extract_vectors(paths, FeatureParams(), jobs, cache,   # the recipe's parameters
-                                 None if progress is None else lambda d, _t: progress(len(paths) + d, total))
+                                 None if progress is None else lambda d, _t: progress(len(paths) + d, total),
+                                 recipe=DEFAULT_RECIPE)          # the space the key names
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_mel = (sums / counts[:, None, None]).astype(np.float32)
         coverage = (covered / counts[:, None]).astype(np.float32)
@@ -229,7 +230,7 @@ def _gallery_key(clips, params: FeatureParams, n_typical: int, n_outliers: int) 
     """Digest of every clip's metadata, size and mtime (hashing the audio of 8732 files would
     cost seconds on every opening), plus the parameters; None if a file cannot be stat'ed."""
     digest = hashlib.blake2b(digest_size=20)
-    digest.update(f"{GALLERY_VERSION}\0{RECIPE_VERSION}\0{n_typical}\0{n_outliers}\0".encode())
+    digest.update(f"{GALLERY_VERSION}\0{DEFAULT_RECIPE.cache_kind}\0{n_typical}\0{n_outliers}\0".encode())
     columns = zip(clips["slice_file_name"], clips["fold"], clips["classID"], clips["salience"], clips["path"])
     for name, fold, class_id, salience, path in columns:
         try:

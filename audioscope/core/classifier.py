@@ -11,40 +11,30 @@ loads without ``trust=True``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from audioscope.core.bundle_files import (CARD_FORMAT, CARD_NAME, ModelLoadError,  # noqa: F401 (re-exported)
+                                          ModelVersionWarning, UntrustedModelError, check_card,
+                                          check_embedding_models, load_model, load_novelty,
+                                          warn_on_version_change)
 from audioscope.core.cache import FeatureCache
+from audioscope.core.calibration import scaled
 from audioscope.core.dataset import CLASS_NAMES
 from audioscope.core.fast_predict import SoftVote
 from audioscope.core.features import FeatureParams, Features
-from audioscope.core.recipe import COARSE_PARAMS, RECIPE_VERSION, clip_vector
+from audioscope.core.novelty import Novelty
+from audioscope.core.recipe import COARSE_PARAMS, SignalStats
+from audioscope.core.recipes import Recipe, recipe_of_version
 from audioscope.core.resources import resource_path
 
 if TYPE_CHECKING:
     from audioscope.core.analysis import Analysis
-
-CARD_NAME = "model_card.json"
-CARD_FORMAT = 1
-
-
-class ModelLoadError(Exception):
-    """A model bundle cannot be used; the message says which file and why."""
-
-
-class UntrustedModelError(ModelLoadError):
-    """A model from outside resources/ was given without the explicit trust flag."""
-
-
-class ModelVersionWarning(UserWarning):
-    """The bundle was made with other library versions than the ones installed."""
 
 
 def bundled_model_dir() -> Path:
@@ -61,6 +51,8 @@ class Prediction:
 
     probabilities: dict[str, float]
     model: str
+    unfamiliar: bool | None = None      # farther from every training clip than 99 % of them
+    #                                     are from another fold's (core.novelty); None: unknown
 
     @property
     def predicted(self) -> str:
@@ -81,11 +73,15 @@ class Prediction:
 class ModelBundle:
     """Loaded models plus their card."""
 
-    def __init__(self, directory: Path, card: dict, models: dict[str, object]) -> None:
+    def __init__(self, directory: Path, card: dict, models: dict[str, object],
+                 novelty: Novelty | None = None) -> None:
         self.directory = directory
         self.card = card
         self.models = models
+        self.novelty = novelty
+        self.temperature = float(card.get("calibration", {}).get("temperature", 1.0))
         self.feature_params = FeatureParams(**card["feature_params"])
+        self.recipe: Recipe = recipe_of_version(card["recipe"])
         # numpy twins of the models (same probabilities, checked), 4x faster per clip
         self._fast = {key: SoftVote.of(model) for key, model in models.items()}
 
@@ -95,11 +91,14 @@ class ModelBundle:
         return key if key in self.models else "final"
 
     def predict_vector(self, vector: np.ndarray, fold: int | None = None) -> Prediction:
-        full = self.predict_matrix(np.asarray(vector, dtype=np.float64).reshape(1, -1), fold)[0]
-        return Prediction({name: float(p) for name, p in zip(CLASS_NAMES, full)}, self.model_key(fold))
+        vector = np.asarray(vector, dtype=np.float64).reshape(1, -1)
+        full = self.predict_matrix(vector, fold)[0]
+        unfamiliar = None if self.novelty is None else bool(self.novelty.unfamiliar(vector, fold)[0])
+        return Prediction({name: float(p) for name, p in zip(CLASS_NAMES, full)}, self.model_key(fold),
+                          unfamiliar)
 
     def predict_matrix(self, vectors: np.ndarray, fold: int | None = None) -> np.ndarray:
-        """Probabilities (n, 10) in CLASS_NAMES order for clip vectors (n, 807)."""
+        """Calibrated probabilities (n, 10) in CLASS_NAMES order for the recipe's clip vectors."""
         key = self.model_key(fold)
         model = self._fast[key] or self.models[key]
         vectors = np.asarray(vectors, dtype=np.float64)
@@ -108,7 +107,32 @@ class ModelBundle:
         proba = model.predict_proba(vectors)
         full = np.zeros((proba.shape[0], len(CLASS_NAMES)))
         full[:, np.asarray(model.classes_, dtype=int)] = proba
-        return full
+        return full if self.temperature == 1.0 else scaled(full, self.temperature)
+
+    @property
+    def feature_sets(self) -> tuple[FeatureParams, ...]:
+        """The feature sets the recipe needs besides the signal (none for embeddings)."""
+        return (self.feature_params, COARSE_PARAMS) if self.recipe.uses_statistics else ()
+
+    def vectors(self, signals: list[np.ndarray], analyses: list[tuple[Features, ...]] | None = None
+                ) -> np.ndarray:
+        """The recipe's vectors of analysis signals (at ``feature_params.sample_rate``), with
+        their ``feature_sets`` when the recipe uses statistics (computed here when not given)."""
+        if self.recipe.uses_statistics and analyses is None:
+            from audioscope.core.features import compute_feature_sets
+
+            analyses = [compute_feature_sets(s, self.feature_sets, with_envelope=False) for s in signals]
+        if self.recipe.uses_statistics and any(a[0].params != self.feature_params for a in analyses):
+            raise ValueError("features were computed with other parameters than the model's")
+        analyses = analyses or [(None, None)] * len(signals)
+        return self.recipe.vectors(signals, self.feature_params.sample_rate,
+                                   [SignalStats.of(s) for s in signals],
+                                   [a[0] for a in analyses], [a[1] for a in analyses])
+
+    def predict_signal(self, signal: np.ndarray, fold: int | None = None,
+                       analysis: tuple[Features, ...] | None = None) -> Prediction:
+        """Predict from an analysis signal (and its ``feature_sets``, when already computed)."""
+        return self.predict_vector(self.vectors([signal], None if analysis is None else [analysis])[0], fold)
 
     def predict_features(self, features: Features, signal: np.ndarray, fold: int | None = None,
                          coarse: Features | None = None) -> Prediction:
@@ -116,7 +140,11 @@ class ModelBundle:
         already computed, the recipe's ``COARSE_PARAMS`` features)."""
         if features.params != self.feature_params:
             raise ValueError("features were computed with other parameters than the model's")
-        return self.predict_vector(clip_vector(features, signal, coarse), fold)
+        if coarse is None and self.recipe.uses_statistics:
+            from audioscope.core.features import compute_features
+
+            coarse = compute_features(signal, COARSE_PARAMS)
+        return self.predict_signal(signal, fold, (features, coarse) if self.recipe.uses_statistics else None)
 
     def predict_file(self, path: str | Path, fold: int | None = None,
                      cache: FeatureCache | None = None) -> Prediction:
@@ -128,9 +156,28 @@ class ModelBundle:
         """``predict_file``, with the analysis it came from (the clip and its warnings)."""
         from audioscope.core.analysis import analyse_file
 
-        analysis = analyse_file(path, self.feature_params, cache, also=(COARSE_PARAMS,), keep_samples=False)
-        prediction = self.predict_features(analysis.features, analysis.clip.signal, fold, analysis.extra[0])
-        return prediction, analysis
+        also = (COARSE_PARAMS,) if self.recipe.uses_statistics else ()
+        analysis = analyse_file(path, self.feature_params, cache, also=also, keep_samples=False,
+                                digest=cache is not None)
+        sets = (analysis.features, *analysis.extra) if self.recipe.uses_statistics else None
+        vector = self.cached_vector(analysis.clip.signal, analysis.clip.digest, cache, sets)
+        return self.predict_vector(vector, fold), analysis
+
+    def cached_vector(self, signal: np.ndarray, digest: str | None, cache: FeatureCache | None,
+                      analysis: tuple[Features, ...] | None = None) -> np.ndarray:
+        """The recipe's vector of an analysis signal, read from ``cache``'s vector store under
+        ``digest`` (the SHA-256 of the bytes decoded) when there, else computed and stored."""
+        from audioscope.core.vectors import vector_key
+
+        key = vector_key(digest, self.feature_params, self.recipe) if digest and cache is not None else None
+        if key is not None:
+            stored = cache.vectors.load(key)
+            if stored is not None and stored.shape == (self.recipe.vector_length,):
+                return stored
+        vector = self.vectors([signal], None if analysis is None else [analysis])[0]
+        if key is not None and np.isfinite(vector).all():
+            cache.vectors.save_many([(key, vector)])
+        return vector
 
 
 def load_bundle(directory: str | Path | None = None, trust: bool = False) -> ModelBundle:
@@ -152,10 +199,11 @@ def load_bundle(directory: str | Path | None = None, trust: bool = False) -> Mod
                              f"(make one with `audioscope train`)") from None
     except (OSError, ValueError) as exc:
         raise ModelLoadError(f"{card_path}: unreadable ({exc})") from None
-    _check_card(card, card_path)
-    _warn_on_version_change(card, card_path)
-    models = {key: _load_model(directory, key, entry, card) for key, entry in card["models"].items()}
-    return ModelBundle(directory, card, models)
+    check_card(card, card_path)
+    warn_on_version_change(card, card_path)
+    check_embedding_models(card, card_path)
+    models = {key: load_model(directory, key, entry, card) for key, entry in card["models"].items()}
+    return ModelBundle(directory, card, models, load_novelty(directory, card))
 
 
 _shared_lock = threading.Lock()
@@ -169,46 +217,3 @@ def shared_bundle() -> ModelBundle:
         if _shared is None:
             _shared = load_bundle()
         return _shared
-
-
-def _check_card(card: dict, card_path: Path) -> None:
-    if card.get("format") != CARD_FORMAT or "final" not in card.get("models", {}):
-        raise ModelLoadError(f"{card_path}: not an audioscope model card of format {CARD_FORMAT}")
-    if card.get("recipe") != RECIPE_VERSION:
-        raise ModelLoadError(f"{card_path}: made for feature recipe {card.get('recipe')!r}, but this "
-                             f"audioscope computes {RECIPE_VERSION!r}; retrain with `audioscope train`")
-    if list(card.get("classes", [])) != list(CLASS_NAMES):
-        raise ModelLoadError(f"{card_path}: its classes are not UrbanSound8K's ten classes")
-
-
-def _warn_on_version_change(card: dict, card_path: Path) -> None:
-    import sklearn
-
-    made_with = card.get("versions", {}).get("scikit-learn")
-    if made_with != sklearn.__version__:
-        warnings.warn(f"{card_path}: the model was made with scikit-learn {made_with}, this is "
-                      f"{sklearn.__version__}; predictions may differ slightly", ModelVersionWarning,
-                      stacklevel=3)
-
-
-def _load_model(directory: Path, key: str, entry: dict, card: dict) -> object:
-    import joblib
-
-    path = directory / entry["file"]
-    try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError as exc:
-        raise ModelLoadError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    if digest != entry.get("sha256"):
-        raise ModelLoadError(f"{path}: its contents do not match the model card (damaged or replaced)")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # sklearn's own version warning: ours is clearer
-            model = joblib.load(path)
-        if not hasattr(model, "predict_proba"):
-            raise TypeError("it is not a classifier")
-    except Exception as exc:  # unpickling can fail in many ways across library versions
-        made_with = card.get("versions", {}).get("scikit-learn")
-        raise ModelLoadError(f"{path}: cannot be loaded ({type(exc).__name__}: {exc}); it was made "
-                             f"with scikit-learn {made_with} — retrain with `audioscope train`") from None
-    return model

@@ -22,7 +22,7 @@ import pandas as pd
 from audioscope.core.cache import FeatureCache
 from audioscope.core.dataset import Dataset
 from audioscope.core.features import FeatureParams
-from audioscope.core.recipe import RECIPE_VERSION
+from audioscope.core.recipes import DEFAULT_RECIPE
 from audioscope.core.vectors import extract_vectors, vectors_for_files
 
 log = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ def compute_map(dataset: Dataset, cache: FeatureCache | None = None, progress: P
                 if progress is not None:
                     progress(len(paths), len(paths))
                 return found
-    X, skipped = extract_vectors(paths, params, jobs, cache, progress)
+    X, skipped = extract_vectors(paths, params, jobs, cache, progress, recipe=DEFAULT_RECIPE)
     ok = ~np.isnan(X).any(axis=1) if X.shape[1] else np.zeros(len(clips), dtype=bool)
     clips = clips[ok]
     if progress is not None:
@@ -233,7 +233,7 @@ def _quick_key(cache: FeatureCache, paths: list[str], params: FeatureParams,
                           f"{int(fold)}\n".encode())
     except OSError:
         return None
-    return cache.key(digest.hexdigest(), f"{params.key()}|{RECIPE_VERSION}",
+    return cache.key(digest.hexdigest(), f"{params.key()}|{DEFAULT_RECIPE.cache_kind}",
                      kind=f"{MAP_VERSION}-by-file-dates")
 
 

@@ -18,7 +18,7 @@ from audioscope.core.audio import AudioLoadError
 from audioscope.core.cache import FeatureCache
 from audioscope.core.extraction import Extraction, ExtractionError, write_feature_file
 from audioscope.core.features import FeatureParams
-from audioscope.core.recipe import COARSE_PARAMS, RECIPE_VERSION, VECTOR_LENGTH, clip_vector
+from audioscope.core.recipes import DEFAULT_RECIPE
 from audioscope.core.vectors import extract_vectors
 
 # The official metadata columns, then what audioscope adds.
@@ -61,7 +61,8 @@ def export_clip_features(rows: pd.DataFrame, out: Path, cache: FeatureCache | No
                          progress: Callable[[int, int], None] | None = None) -> list[str]:
     """Features of the clips in ``rows`` (dataset rows with a ``path``) to ``out``:
 
-    * ``.csv``: one row per clip, metadata then the 807 clip-vector values (v000 …);
+    * ``.csv``: one row per clip, metadata then the clip-vector values (v000 …) of the
+      default recipe (``core.recipes``: the 3072 embedding values);
     * ``.npz``: the same vectors and metadata, plus each clip's mel dB spectrogram and MFCCs
       (``mel_db_<i>``, ``mfcc_<i>``, in row order) and the feature parameters.
 
@@ -81,24 +82,25 @@ def export_clip_features(rows: pd.DataFrame, out: Path, cache: FeatureCache | No
             raise ExportError(str(exc)) from None
         return errors
     # .npz: one pass gives each clip's vector and the spectrograms drawn for it
-    vectors = np.full((len(rows), VECTOR_LENGTH), np.nan)
+    recipe = DEFAULT_RECIPE
+    vectors = np.full((len(rows), recipe.vector_length), np.nan)
     arrays: dict[str, np.ndarray] = {}
     errors = []
     for i, path in enumerate(rows["path"]):
         try:
-            analysis = analyse_file(path, params, cache, also=(COARSE_PARAMS,), keep_samples=False)
+            analysis = analyse_file(path, params, cache, keep_samples=False)
         except AudioLoadError as exc:
             errors.append(str(exc))
         else:
             features = analysis.features
-            vectors[i] = clip_vector(features, analysis.clip.signal, analysis.extra[0])
+            vectors[i] = recipe.vectors([analysis.clip.signal], params.sample_rate)[0]
             arrays[f"mel_db_{i}"], arrays[f"mfcc_{i}"] = features.mel_db, features.mfcc
         if progress is not None:
             progress(i + 1, len(rows))
     arrays.update({
         "vectors": vectors, "slice_file_name": np.array(rows["slice_file_name"].tolist(), dtype=str),
         "fold": rows["fold"].to_numpy(dtype=np.int64), "class": np.array(rows["class"].astype(str).tolist(), dtype=str),
-        "recipe": np.array(RECIPE_VERSION), "feature_params": np.array(params.key())})
+        "recipe": np.array(recipe.version), "feature_params": np.array(params.key())})
     with atomic_path(out) as tmp, open(tmp, "wb") as f:
         np.savez_compressed(f, **arrays)
     return errors

@@ -21,7 +21,7 @@ from audioscope.core.atomic_file import atomic_path
 from audioscope.core.cache import FeatureCache
 from audioscope.core.dataset import Dataset
 from audioscope.core.features import FeatureParams
-from audioscope.core.recipe import RECIPE_VERSION
+from audioscope.core.recipes import DEFAULT_RECIPE, Recipe
 from audioscope.core.vectors import Progress, extract_vectors
 
 FEATURE_FILE_SUFFIXES = (".npz", ".csv")
@@ -42,6 +42,7 @@ class Extraction:
     seconds: float
     params: FeatureParams
     pool: str = ""          # the kind of workers (core.process_pool), when any clip was computed
+    recipe: Recipe = DEFAULT_RECIPE
 
     def summary(self) -> str:
         computed = len(self.clips) - self.from_cache - len(self.errors)
@@ -75,18 +76,18 @@ def joblib_backend(scheduler: str | None, connect_timeout: float = 10.0) -> Iter
 
 def extract_dataset(dataset: Dataset, cache: FeatureCache | None, jobs: int = -1,
                     scheduler: str | None = None, progress: Progress | None = None,
-                    params: FeatureParams = FeatureParams()) -> Extraction:
-    """Clip vectors of every available clip of ``dataset``, through ``cache``."""
+                    params: FeatureParams = FeatureParams(), recipe: Recipe = DEFAULT_RECIPE) -> Extraction:
+    """``recipe`` vectors of every available clip of ``dataset``, through ``cache``."""
     clips = dataset.table[dataset.table["available"]].reset_index(drop=True)
     paths = clips["path"].tolist()
     stats: dict = {}
     started = time.perf_counter()
     with joblib_backend(scheduler):
         vectors, errors = extract_vectors(paths, params, jobs=jobs, cache=cache, progress=progress,
-                                          stats=stats)
+                                          stats=stats, recipe=recipe)
     seconds = time.perf_counter() - started
     return Extraction(clips, vectors, errors, stats.get("from_cache", 0), seconds, params,
-                      "Dask" if scheduler else stats.get("pool", ""))
+                      "Dask" if scheduler else stats.get("pool", ""), recipe)
 
 
 def write_feature_file(extraction: Extraction, out: Path) -> None:
@@ -103,7 +104,7 @@ def write_feature_file(extraction: Extraction, out: Path) -> None:
         with atomic_path(out) as tmp:
             if out.suffix.lower() == ".npz":
                 with open(tmp, "wb") as f:
-                    np.savez_compressed(f, vectors=extraction.vectors, **meta, recipe=np.array(RECIPE_VERSION),
+                    np.savez_compressed(f, vectors=extraction.vectors, **meta, recipe=np.array(extraction.recipe.version),
                                         feature_params=np.array(extraction.params.key()))
             else:
                 table = pd.DataFrame(meta)

@@ -12,10 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from audioscope.core.features import compute_feature_sets
-from audioscope.core.recipe import COARSE_PARAMS, clip_vectors
-
-MAX_DURATION_S = 60.0        # longer clips are not occluded (one analysis per segment)
+MAX_DURATION_S = 30.0        # longer clips are not occluded: 17 copies of a 30 s clip are 170
+#                              BirdNET windows, seconds of CPU for a strip
 DEFAULT_SEGMENTS = 16
 MIN_SEGMENT_S = 0.1
 FADE_S = 0.005
@@ -89,8 +87,7 @@ def occlusion(signal: np.ndarray, bundle, fold: int | None = None,
         return None
     edges = segment_bounds(len(signal), rate, n_segments)
     variants = [np.asarray(signal, dtype=np.float32), *occluded_signals(signal, rate, edges)]
-    analyses = [compute_feature_sets(v, [params, COARSE_PARAMS], with_envelope=False) for v in variants]
-    vectors = clip_vectors([a[0] for a in analyses], [a[1] for a in analyses], variants)
+    vectors = bundle.vectors(variants)   # embeddings: the copies' windows batched (clip_embedding)
     key = bundle.model_key(fold)
     probabilities = bundle.predict_matrix(vectors, fold)       # (1 + n_segments, classes)
     top = int(np.argmax(probabilities[0]))

@@ -21,13 +21,18 @@ import numpy as np
 import pandas as pd
 
 from audioscope import __version__
-from audioscope.core.bundle_folder import (PREDICTIONS_NAME, REPORT_NAME, check_destination,
-                                           staged_bundle)
+from audioscope.core.bundle_folder import (PREDICTIONS_NAME, RELIABILITY_NAME, REPORT_NAME,
+                                           check_destination, staged_bundle)
 from audioscope.core.cache import FeatureCache
+from audioscope.core.calibration import calibrate, scaled
 from audioscope.core.classifier import CARD_FORMAT, CARD_NAME, model_key_for_fold
 from audioscope.core.dataset import CLASS_NAMES, Dataset
 from audioscope.core.features import FeatureParams
-from audioscope.core.recipe import COARSE_PARAMS, RECIPE_VERSION, make_model
+from audioscope.core.novelty import FILE_NAME as NOVELTY_NAME
+from audioscope.core.novelty import QUANTILE as NOVELTY_QUANTILE
+from audioscope.core.novelty import fit_novelty
+from audioscope.core.recipe import COARSE_PARAMS
+from audioscope.core.recipes import DEFAULT_RECIPE, STATS, Recipe
 from audioscope.core.vectors import Progress, extract_vectors, vectors_for_files  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
@@ -68,7 +73,7 @@ def _fit(model, X: np.ndarray, y: np.ndarray):
 
 
 def leave_one_fold_out(X: np.ndarray, y: np.ndarray, folds: np.ndarray,
-                       make: Callable[[int], object] = make_model) -> CrossValidation:
+                       make: Callable[[int], object] = STATS.make_model) -> CrossValidation:
     """Train on all folds but one, test on that one, for each fold present (needs ≥ 2)."""
     from sklearn.metrics import classification_report, confusion_matrix, f1_score
 
@@ -121,9 +126,15 @@ class TrainingResult:
 
 def train(dataset: Dataset, out_dir: Path, jobs: int = -1, cache: FeatureCache | None = None,
           progress: Progress | None = None, params: FeatureParams = FeatureParams(),
-          report: Callable[[TrainingResult], str] | None = None) -> TrainingResult:
-    """Extract, cross-validate, fit the final and per-fold models and write the bundle (with
-    ``report(result)`` as report.txt) to ``out_dir``.
+          report: Callable[[TrainingResult], str] | None = None,
+          recipe: Recipe = DEFAULT_RECIPE,
+          reliability_png: Callable[[dict], bytes | None] | None = None) -> TrainingResult:
+    """Extract ``recipe`` vectors, cross-validate, fit the final and per-fold models and write
+    the bundle (with
+    ``report(result)`` as report.txt, and ``reliability_png(card["calibration"])`` as
+    reliability.png) to ``out_dir``. The probabilities are calibrated by a temperature fitted
+    on the out-of-fold predictions (``core.calibration``), and the bundle keeps what flags
+    inputs unlike any training clip (``core.novelty``) when the recipe has one.
 
     ``out_dir`` must be a new folder, an empty one or an earlier bundle (``bundle_folder``):
     DestinationRefused is raised before any work otherwise. A failure to write raises OSError
@@ -136,23 +147,28 @@ def train(dataset: Dataset, out_dir: Path, jobs: int = -1, cache: FeatureCache |
     started = time.perf_counter()
     clips = dataset.table[dataset.table["available"]].reset_index(drop=True)
     _check_folds(clips, f"{dataset.root}: ")
-    X, skipped = extract_vectors(clips["path"].tolist(), params, jobs, cache, progress)
+    X, skipped = extract_vectors(clips["path"].tolist(), params, jobs, cache, progress, recipe=recipe)
     ok = ~np.isnan(X).any(axis=1) if X.shape[1] else np.zeros(len(clips), dtype=bool)
     clips, X = clips[ok].reset_index(drop=True), X[ok]
     _check_folds(clips, f"{dataset.root}: after skipping {len(skipped)} unreadable file(s) "
                         f"(first: {skipped[0] if skipped else '-'}): ")
     y, folds = clips["classID"].to_numpy(int), clips["fold"].to_numpy(int)
-    cv = leave_one_fold_out(X, y, folds)
+    cv = leave_one_fold_out(X, y, folds, recipe.make_model)
 
-    models = {"final": _fit(make_model(len(y)), X, y)}
+    models = {"final": _fit(recipe.make_model(len(y)), X, y)}
     for fold in cv.folds:
         train_rows = folds != fold
-        models[model_key_for_fold(fold)] = _fit(make_model(int(train_rows.sum())), X[train_rows], y[train_rows])
+        models[model_key_for_fold(fold)] = _fit(recipe.make_model(int(train_rows.sum())), X[train_rows],
+                                                y[train_rows])
+    calibration = calibrate(cv.probabilities, y, folds)
+    calibrated = scaled(cv.probabilities, calibration["temperature"])
+    novelty = fit_novelty(X, folds, recipe.novelty_columns) if recipe.novelty_columns else None
     oof = clips[["slice_file_name", "fold", "classID", "class"]].copy()
-    oof["predicted"] = [CLASS_NAMES[i] for i in cv.probabilities.argmax(axis=1)]
-    oof["confidence"] = cv.probabilities.max(axis=1)
+    oof["predicted"] = [CLASS_NAMES[i] for i in calibrated.argmax(axis=1)]
+    oof["confidence"] = calibrated.max(axis=1)
     card = {
-        "format": CARD_FORMAT, "recipe": RECIPE_VERSION, "classes": list(CLASS_NAMES),
+        "format": CARD_FORMAT, "recipe": recipe.version, "recipe_name": recipe.name,
+        "recipe_summary": recipe.summary, **_embedding_models(recipe), "classes": list(CLASS_NAMES),
         "feature_params": asdict(params), "coarse_feature_params": asdict(COARSE_PARAMS),
         "model": type(models["final"]).__name__,
         "models": {},
@@ -160,6 +176,7 @@ def train(dataset: Dataset, out_dir: Path, jobs: int = -1, cache: FeatureCache |
                           "folds": cv.folds, "clips_per_fold": {str(f): cv.n_clips[f] for f in cv.folds},
                           "clips_skipped": len(skipped)},
         "cross_validation": cv.summary(),
+        "calibration": calibration,
         "versions": {"audioscope": __version__, "scikit-learn": sklearn.__version__,
                      "numpy": np.__version__, "python": platform.python_version()},
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -177,7 +194,15 @@ def train(dataset: Dataset, out_dir: Path, jobs: int = -1, cache: FeatureCache |
             card["models"][key] = {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
                                    "trained_on_folds": trained_on,
                                    "n_clips": int(np.isin(folds, trained_on).sum())}
+        if novelty is not None:
+            path = _written(staging, out_dir, NOVELTY_NAME, novelty.save)
+            card["novelty"] = {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                               "compares": "aiSFX mean embedding, unit length", "columns": list(novelty.columns),
+                               "quantile": NOVELTY_QUANTILE, "threshold": novelty.threshold}
         _written(staging, out_dir, PREDICTIONS_NAME, lambda p: oof.to_csv(p, index=False))
+        figure = reliability_png(calibration) if reliability_png is not None else None
+        if figure:
+            _written(staging, out_dir, RELIABILITY_NAME, lambda p: p.write_bytes(figure))
         if report is not None:
             result.report = report(result)
             _written(staging, out_dir, REPORT_NAME,
@@ -185,6 +210,20 @@ def train(dataset: Dataset, out_dir: Path, jobs: int = -1, cache: FeatureCache |
         _written(staging, out_dir, CARD_NAME,
                  lambda p: p.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8"))
     return result
+
+
+def _embedding_models(recipe: Recipe) -> dict:
+    """The card's record of the embedding model files a recipe's vectors come from, and the
+    licence those weights pass on to the models trained on them."""
+    if not recipe.uses_embeddings:
+        return {}
+    from audioscope.core.embedding.runtime import read_manifest
+
+    models = read_manifest()
+    return {"embedding_models": {name: {"file": m.path.name, "sha256": m.sha256, "licence": m.licence,
+                                        "attribution": m.attribution} for name, m in models.items()},
+            "model_licence": "CC BY-NC-SA 4.0 (trained on BirdNET V2.4 embeddings, whose weights are "
+                             "CC BY-NC-SA 4.0; aiSFX's are CC BY 4.0)"}
 
 
 def _check_folds(clips: pd.DataFrame, context: str) -> None:

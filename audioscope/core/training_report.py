@@ -32,7 +32,13 @@ def format_report(result: TrainingResult, baseline: CrossValidation | None = Non
              f"({len(result.clips)} clips; each fold tested by a model that never saw it)", ""]
     if baseline is not None:
         lines.append(_fold_line("tutorial (MFCC mean, MLP)", baseline))
-    lines.append(_fold_line(f"audioscope ({card['model']})", cv))
+    lines.append(_fold_line(f"audioscope ({card.get('recipe_name', 'stats')}, {card['model']})", cv))
+    calibration = card.get("calibration")
+    if calibration:
+        lines += ["", f"Calibration ({calibration['bins']} bins): expected calibration error "
+                      f"{calibration['ece_uncalibrated']:.3f} uncalibrated, "
+                      f"{calibration['ece_calibrated_cross_fitted']:.3f} after {calibration['method']} "
+                      f"(T = {calibration['temperature']:.2f}; cross-fitted)"]
     if result.skipped:
         lines += ["", f"{len(result.skipped)} file(s) could not be read and were skipped:"]
         lines += [f"  {message}" for message in result.skipped[:20]]

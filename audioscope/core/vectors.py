@@ -14,7 +14,8 @@ from audioscope.core.audio_decoding import lookup_digest
 from audioscope.core.cache import FeatureCache
 from audioscope.core.features import FeatureParams, Features
 from audioscope.core.process_pool import run_tasks
-from audioscope.core.recipe import COARSE_PARAMS, RECIPE_VERSION, VECTOR_LENGTH, SignalStats, clip_vectors_of
+from audioscope.core.recipe import COARSE_PARAMS, SignalStats
+from audioscope.core.recipes import DEFAULT_RECIPE, Recipe
 
 Progress = Callable[[int, int], None]
 # Clips per parallel task: enough to summarise together and amortise dispatch (~5 ms a clip),
@@ -24,34 +25,36 @@ _CLIPS_PER_TASK = 32
 _BATCH_FEATURE_BYTES = 128 << 20
 
 
-def vectors_for_files(paths: Sequence[str], params: FeatureParams = FeatureParams()
-                      ) -> list[np.ndarray | str]:
-    """The clip vector of each file, or the reason it failed as a string.
+def vectors_for_files(paths: Sequence[str], params: FeatureParams = FeatureParams(),
+                      recipe: Recipe = DEFAULT_RECIPE) -> list[np.ndarray | str]:
+    """The ``recipe`` vector of each file, or the reason it failed as a string.
 
     Pure (no cache, no shared state), so it runs anywhere joblib sends it: local processes
     or a Dask cluster's workers. The clips are summarised together (``clip_vectors``).
     """
-    return [result for result, _digest in vectors_and_digests(paths, params)]
+    return [result for result, _digest in vectors_and_digests(paths, params, recipe)]
 
 
-def vectors_and_digests(paths: Sequence[str], params: FeatureParams = FeatureParams()
-                        ) -> list[tuple[np.ndarray | str, str | None]]:
+def vectors_and_digests(paths: Sequence[str], params: FeatureParams = FeatureParams(),
+                        recipe: Recipe = DEFAULT_RECIPE) -> list[tuple[np.ndarray | str, str | None]]:
     """``vectors_for_files``, each with the SHA-256 of the bytes decoded for it (None when the
     file could not be read, or could not be hashed safely): the key to cache it under.
 
-    A batch holds the features of its clips, not their audio, and is summarised early when
-    those pass ``_BATCH_FEATURE_BYTES`` (long files), so its memory stays bounded.
+    A batch holds the features of its clips (and, for embeddings, their analysis signals), and
+    is summarised early when those pass ``_BATCH_FEATURE_BYTES`` (long files), so its memory
+    stays bounded. The embeddings of a batch's clips share inference calls.
     """
     from audioscope.core.audio import AudioLoadError, load_clip
     from audioscope.core.features import compute_feature_sets
 
     results: list[tuple[np.ndarray | str, str | None]] = [("", None)] * len(paths)
-    batch: list[tuple[int, SignalStats, list[Features]]] = []
+    batch: list[tuple[int, SignalStats, list[Features], np.ndarray | None]] = []
     held = 0
 
     def summarise() -> None:
-        vectors = clip_vectors_of([b[1] for b in batch], [b[2][0] for b in batch], [b[2][1] for b in batch])
-        for (i, _, _), vector in zip(batch, vectors):
+        vectors = recipe.vectors([b[3] for b in batch], params.sample_rate, [b[1] for b in batch],
+                                 [b[2][0] for b in batch], [b[2][1] for b in batch])
+        for (i, _, _, _), vector in zip(batch, vectors):
             if np.isfinite(vector).all():
                 results[i] = (vector, results[i][1])
             else:
@@ -65,11 +68,14 @@ def vectors_and_digests(paths: Sequence[str], params: FeatureParams = FeaturePar
         except AudioLoadError as exc:
             results[i] = (str(exc), None)
             continue
-        analyses = compute_feature_sets(clip.signal, (params, COARSE_PARAMS), with_envelope=False)
+        analyses = (compute_feature_sets(clip.signal, (params, COARSE_PARAMS), with_envelope=False)
+                    if recipe.uses_statistics else [None, None])
+        signal = clip.signal if recipe.uses_embeddings else None
         results[i] = ("", clip.digest)
-        batch.append((i, SignalStats.of(clip.signal), analyses))
+        batch.append((i, SignalStats.of(clip.signal), analyses, signal))
         del clip
-        held += sum(f.mel_db.nbytes + f.mfcc.nbytes for f in analyses)
+        held += sum(f.mel_db.nbytes + f.mfcc.nbytes for f in analyses if f is not None)
+        held += signal.nbytes if signal is not None else 0
         if held > _BATCH_FEATURE_BYTES:
             summarise()
             held = 0
@@ -80,8 +86,9 @@ def vectors_and_digests(paths: Sequence[str], params: FeatureParams = FeaturePar
 
 def extract_vectors(paths: list[str], params: FeatureParams = FeatureParams(), jobs: int = -1,
                     cache: FeatureCache | None = None, progress: Progress | None = None,
-                    stats: dict | None = None) -> tuple[np.ndarray, list[str]]:
-    """Clip vectors for ``paths``: cached ones read here, the rest computed in parallel
+                    stats: dict | None = None, recipe: Recipe = DEFAULT_RECIPE
+                    ) -> tuple[np.ndarray, list[str]]:
+    """``recipe`` vectors for ``paths``: cached ones read here, the rest computed in parallel
     (``process_pool.run_tasks``: local processes, or the backend of an enclosing
     ``joblib.parallel_config``, e.g. Dask) and cached here. Files are looked up while the first
     tasks already run.
@@ -105,7 +112,7 @@ def extract_vectors(paths: list[str], params: FeatureParams = FeatureParams(), j
     def chunks():
         chunk: list[int] = []
         for i, path in enumerate(paths):
-            vector = _cached_vector(lookups, path, params)
+            vector = _cached_vector(lookups, path, params, recipe)
             if vector is not None:
                 results[i] = vector
                 counts["from_cache"] += 1
@@ -119,7 +126,7 @@ def extract_vectors(paths: list[str], params: FeatureParams = FeatureParams(), j
 
     report()
     errors: list[str] = []
-    tasks = ((chunk, [paths[i] for i in chunk], params) for chunk in chunks())
+    tasks = ((chunk, [paths[i] for i in chunk], params, recipe) for chunk in chunks())
     for chunk, chunk_results in run_tasks(_chunk_vectors, tasks, jobs, stats):
         fresh = []
         for i, (result, digest) in zip(chunk, chunk_results):
@@ -128,7 +135,7 @@ def extract_vectors(paths: list[str], params: FeatureParams = FeatureParams(), j
                 continue
             results[i] = result
             if digest is not None:      # keyed by the bytes the worker decoded, not looked up
-                fresh.append((_key(digest, params), result))
+                fresh.append((vector_key(digest, params, recipe), result))
         if cache is not None:
             cache.vectors.save_many(fresh)
         counts["computed"] += len(chunk)
@@ -137,7 +144,7 @@ def extract_vectors(paths: list[str], params: FeatureParams = FeatureParams(), j
         report()                      # everything came from the cache
     if stats is not None:
         stats["from_cache"] = counts["from_cache"]
-    width = next((len(r) for r in results if r is not None), 0)
+    width = recipe.vector_length
     matrix = np.full((len(paths), width), np.nan)
     for i, r in enumerate(results):
         if r is not None:
@@ -145,22 +152,25 @@ def extract_vectors(paths: list[str], params: FeatureParams = FeatureParams(), j
     return matrix, errors
 
 
-def _chunk_vectors(indices: list[int], paths: list[str], params: FeatureParams) -> tuple[list[int], list]:
-    return indices, vectors_and_digests(paths, params)
+def _chunk_vectors(indices: list[int], paths: list[str], params: FeatureParams,
+                   recipe: Recipe) -> tuple[list[int], list]:
+    return indices, vectors_and_digests(paths, params, recipe)
 
 
-def _key(digest: str, params: FeatureParams) -> str:
-    return FeatureCache.key(digest, params.key(), kind=RECIPE_VERSION)
+def vector_key(digest: str, params: FeatureParams, recipe: Recipe) -> str:
+    """The vector store key of a file's ``recipe`` vector: content, parameters, recipe."""
+    return FeatureCache.key(digest, params.key(), kind=recipe.cache_kind)
 
 
-def _cached_vector(cache: FeatureCache | None, path: str, params: FeatureParams) -> np.ndarray | None:
+def _cached_vector(cache: FeatureCache | None, path: str, params: FeatureParams,
+                   recipe: Recipe) -> np.ndarray | None:
     """The cached vector of the file as it is now, or None."""
     if cache is None:
         return None
     digest = lookup_digest(path)
     if digest is None:
         return None
-    vector = cache.vectors.load(_key(digest, params))
-    if vector is not None and vector.shape != (VECTOR_LENGTH,):     # written by a damaged run
+    vector = cache.vectors.load(vector_key(digest, params, recipe))
+    if vector is not None and vector.shape != (recipe.vector_length,):     # written by a damaged run
         return None
     return vector

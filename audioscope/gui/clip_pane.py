@@ -1,9 +1,15 @@
-"""One clip on screen: its linked views and its prediction, analysed in the background."""
+"""One clip on screen: its linked views and its prediction, analysed in the background.
+
+The views come first: a clip's waveform, mel spectrogram and MFCCs are drawn as soon as they
+are computed (milliseconds), its prediction when the embeddings arrive (tens of ms later), by
+a second latest-only job; a newer selection makes both stale.
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +24,6 @@ from audioscope.core.classifier import ModelLoadError, Prediction, shared_bundle
 from audioscope.core.dataset import row_of_file
 from audioscope.core.features import FeatureParams, compute_features
 from audioscope.core.occlusion import Occlusion, occlusion, why_not
-from audioscope.core.recipe import COARSE_PARAMS
 from audioscope.gui.clip_views import ClipViews, ViewImages, view_images
 from audioscope.gui.prediction_panel import PredictionPanel
 from audioscope.gui.workers import LatestOnly
@@ -46,35 +51,38 @@ class ClipRequest:
 
 @dataclass(frozen=True)
 class Inspection:
-    """A worker's result: the analysis drawn, and the prediction or why there is none."""
+    """A worker's result: the analysis drawn, and — once it has arrived — the prediction or
+    why there is none (``ClipPane.predicted`` emits the inspection with it)."""
 
     request: ClipRequest
     analysis: Analysis
     images: ViewImages
-    prediction: Prediction | None
+    prediction: Prediction | None = None
     prediction_problem: str = ""
 
 
 def inspect_clip(request: ClipRequest, params: FeatureParams, cache: FeatureCache) -> Inspection:
-    """Decode, analyse and predict one clip (runs on a pool thread; raises AudioLoadError).
+    """Decode and analyse one clip for the views (runs on a pool thread; raises AudioLoadError).
 
     A file without a metadata row is looked up in the dataset folder it lies in, if any, so a
     dropped dataset clip also gets its true class and the model that never saw its fold.
     """
     if request.row is None:
         request = ClipRequest(request.path, row_of_file(request.path))
+    analysis = analyse_file(request.path, params, cache, digest=True)   # digest: the vector's key
+    return Inspection(request, analysis, view_images(analysis.features))
+
+
+def predict_clip(inspection: Inspection, cache: FeatureCache) -> Inspection:
+    """The inspection with its prediction (runs on a pool thread): the clip's vector is read
+    from the cache's vector store when there (e.g. after `audioscope train`), else computed."""
     try:
         bundle = shared_bundle()
     except ModelLoadError as exc:
-        analysis = analyse_file(request.path, params, cache)
-        return Inspection(request, analysis, view_images(analysis.features), None, f"No prediction: {exc}")
-    # The model's two analyses come in the same pass (one STFT when the views use its settings).
-    model_sets = (bundle.feature_params, COARSE_PARAMS)
-    analysis = analyse_file(request.path, params, cache, also=model_sets)
-    images = view_images(analysis.features)
-    model_features, coarse = analysis.extra
-    prediction = bundle.predict_features(model_features, analysis.clip.signal, request.fold, coarse)
-    return Inspection(request, analysis, images, prediction)
+        return replace(inspection, prediction_problem=f"No prediction: {exc}")
+    clip = inspection.analysis.clip
+    vector = bundle.cached_vector(clip.signal, clip.digest, cache)
+    return replace(inspection, prediction=bundle.predict_vector(vector, inspection.request.fold))
 
 
 def explain_clip(signal: np.ndarray, fold: int | None) -> Occlusion | None:
@@ -88,9 +96,14 @@ def warm_up(params: FeatureParams) -> None:
     Their imports hold Python's GIL for long stretches; done while the user is still reading
     the window, they do not stall the first selection.
     """
+    from audioscope.core.embedding.runtime import EmbeddingModelError, shared_model, use_threads
+
+    use_threads(os.cpu_count() or 1)          # one clip at a time: all cores for each
     try:
-        shared_bundle()
-    except ModelLoadError as exc:
+        if shared_bundle().recipe.uses_embeddings:
+            for name in ("birdnet", "aisfx"):  # verify and load the networks before the first click
+                shared_model(name)
+    except (ModelLoadError, EmbeddingModelError) as exc:
         log.warning("bundled model unavailable: %s", exc)
     _ = compute_features(np.zeros(params.n_fft, dtype=np.float32), params).mel_frequencies
 
@@ -98,11 +111,13 @@ def warm_up(params: FeatureParams) -> None:
 class ClipPane(QWidget):
     """ClipViews above a PredictionPanel, fed by a latest-only background job.
 
-    Emits ``inspected(Inspection)`` when a clip and its prediction are drawn, and
-    ``failed(str)`` with a message naming the file when it cannot be shown.
+    Emits ``inspected(Inspection)`` when a clip's views are drawn, ``predicted(Inspection)``
+    when its prediction (or why there is none) is drawn too, and ``failed(str)`` with a
+    message naming the file when it cannot be shown.
     """
 
     inspected = Signal(object)
+    predicted = Signal(object)
     failed = Signal(str)
     explained = Signal(object)      # the why strip's Occlusion (or None) is drawn
 
@@ -114,6 +129,8 @@ class ClipPane(QWidget):
         self.title = QLabel(title)
         self.title.setVisible(bool(title))
         self._jobs = LatestOnly(self)
+        self._predict_jobs = LatestOnly(self)
+        self._cache: FeatureCache | None = None
         self._pending = QTimer(self, singleShot=True, interval=PENDING_DELAY_MS)
         self._pending.timeout.connect(self.predictions.set_pending)
         # the "why" strip: occlusion starts once the user pauses on a clip
@@ -137,14 +154,17 @@ class ClipPane(QWidget):
         so stepping through clips does not flicker or re-layout the pane twice per clip.
         """
         self.request = request
+        self._cache = cache
         self._pending.start()
         self._stop_explaining()
+        self._predict_jobs.cancel()
         self._jobs.submit(inspect_clip, request, params, cache,
                           on_result=self._on_inspected, on_error=self._on_failed)
 
     def show_inspection(self, inspection: Inspection) -> None:
         """Draw an existing result (pinning a clip does not analyse it again)."""
         self._jobs.cancel()
+        self._predict_jobs.cancel()
         self._pending.stop()
         self._stop_explaining()
         self.request = inspection.request
@@ -153,6 +173,7 @@ class ClipPane(QWidget):
     def show_missing(self, request: ClipRequest) -> None:
         """A dataset row whose file is not on disk."""
         self._jobs.cancel()
+        self._predict_jobs.cancel()
         self._pending.stop()
         self._stop_explaining()
         self.request, self.inspection = request, None
@@ -164,6 +185,7 @@ class ClipPane(QWidget):
 
     def clear(self, message: str) -> None:
         self._jobs.cancel()
+        self._predict_jobs.cancel()
         self._pending.stop()
         self._stop_explaining()
         self.request, self.inspection = None, None
@@ -171,19 +193,31 @@ class ClipPane(QWidget):
         self.predictions.clear("")
 
     def _on_inspected(self, inspection: Inspection) -> None:
-        # Views and prediction in one event, so they are painted together, once.
-        self._pending.stop()
         self.inspection = inspection
         self.views.set_analysis(inspection.analysis, inspection.request.row, inspection.images)
         self._stop_explaining()
-        if inspection.prediction is not None:
-            self.views.why.clear("finding the parts that decide…")
-            self._why_timer.start()
+        self.inspected.emit(inspection)
+        if inspection.prediction is not None or inspection.prediction_problem:
+            self._on_predicted(inspection)      # an earlier result drawn again (pinning)
+            return
+        self.predictions.set_waiting()
+        self._predict_jobs.submit(predict_clip, inspection, self._cache,
+                                  on_result=self._on_predicted,
+                                  on_error=lambda exc: self._on_predicted(
+                                      replace(inspection, prediction_problem=f"No prediction: {exc}")))
+
+    def _on_predicted(self, inspection: Inspection) -> None:
+        if self.inspection is None or inspection.analysis is not self.inspection.analysis:
+            return                              # another clip took over meanwhile
+        self._pending.stop()
+        self.inspection = inspection
         if inspection.prediction is None:
             self.predictions.clear(inspection.prediction_problem)
         else:
             self.predictions.set_prediction(inspection.prediction, inspection.request.true_class)
-        self.inspected.emit(inspection)
+            self.views.why.clear("finding the parts that decide…")
+            self._why_timer.start()
+        self.predicted.emit(inspection)
 
     def _stop_explaining(self) -> None:
         self._why_timer.stop()
@@ -208,6 +242,7 @@ class ClipPane(QWidget):
 
     def _on_failed(self, error: Exception) -> None:
         self._pending.stop()
+        self._predict_jobs.cancel()
         self._stop_explaining()
         self.inspection = None
         if isinstance(error, AudioLoadError):

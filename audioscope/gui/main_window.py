@@ -270,7 +270,7 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self, lambda: self._load_for_playback(pane, inspection))
 
     def _load_for_playback(self, pane: ClipPane, inspection: Inspection) -> None:
-        if pane is not self._active or pane.inspection is not inspection:
+        if pane is not self._active or pane.inspection is None or pane.inspection.analysis is not inspection.analysis:
             return  # stale: another clip or pane took over meanwhile
         auditioning = self.transport.engine.state == PLAYING  # keep playing as Down moves on
         row = inspection.request.row
@@ -342,13 +342,16 @@ class MainWindow(QMainWindow):
         self.panes.share_scale(self.view_settings.db_range())
 
     def _show_about(self) -> None:
+        from audioscope.core.licences import licences_html
+
         QMessageBox.about(self, "About audioscope",
                           f"<b>audioscope {__version__}</b><p>An explorer for the UrbanSound8K "
-                          "dataset.</p><p>UrbanSound8K: J. Salamon, C. Jacoby, J. P. Bello, "
-                          "ACM Multimedia 2014; licence CC BY-NC 3.0.</p>")
+                          f"dataset.</p>{licences_html()}")
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self.transport.shutdown()
+        for pane in (self.current, self.pinned):   # running predictions and strips stop early
+            pane.clear("")
         super().closeEvent(event)
 
 

@@ -23,6 +23,7 @@ TRUE_CLASS_COLOUR = "#e8912d"         # amber: readable on light and dark themes
 CORRECT_COLOUR = "#2e9e4f"
 WRONG_COLOUR = "#d64545"
 TRUE_TAG = "true class"
+UNFAMILIAR_TEXT = "unlike any training clip: this prediction means little"
 _BAR_STYLE = ("QProgressBar {{ border: none; border-radius: 3px; background: rgba(128, 128, 128, 45); }}"
               "QProgressBar::chunk {{ border-radius: 3px; background: {colour}; }}")
 
@@ -143,6 +144,16 @@ class PredictionPanel(QWidget):
             note += " — it never saw this clip's fold"
         self.model_note.setText(note)
         self._pages.setCurrentIndex(0)
+        self._pages.setEnabled(True)
+
+    def set_waiting(self) -> None:
+        """A new clip is shown and its prediction is on its way: grey out the old bars (the
+        layout stays; clearing and redrawing at each step through clips would flicker)."""
+        if not self._bar_values:
+            return
+        self._pages.setEnabled(False)
+        self.verdict.setText("<span style='color:gray'>predicting…</span>")
+        self._verdict_plain = "predicting…"
 
     def clear(self, message: str = "") -> None:
         """Show no prediction, only ``message`` (e.g. "No prediction: file missing")."""
@@ -152,6 +163,7 @@ class PredictionPanel(QWidget):
         self.model_note.clear()
         self.message.setText(message)
         self._pages.setCurrentIndex(1)
+        self._pages.setEnabled(True)
 
     def set_pending(self) -> None:
         """Show that a prediction is being computed."""
@@ -179,5 +191,12 @@ class PredictionPanel(QWidget):
             tail = f" — wrong (true class: {readable_class(true_class)})"
             rich_tail = (f" — <span style='color:{WRONG_COLOUR}'><b>wrong</b></span> "
                          f"{_nowrap(f'(true class: {readable_class(true_class)})')}")
+        if prediction.unfamiliar:
+            tail += f"\n{UNFAMILIAR_TEXT}"
+            rich_tail += (f"<br><span style='color:{TRUE_CLASS_COLOUR}'>⚠ <b>unlike any training clip</b>"
+                          f": this prediction means little</span>")
         self._verdict_plain = head + tail
         self.verdict.setText(rich + rich_tail)
+        self.verdict.setToolTip("Farther from every training clip than 99 % of the training clips are "
+                                "from the nearest clip of another fold (aiSFX embedding)"
+                                if prediction.unfamiliar else "")

@@ -15,6 +15,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
+from audioscope.core.cancellation import cancellable
+
 log = logging.getLogger(__name__)
 
 
@@ -53,10 +55,11 @@ class Worker(QRunnable):
             self._report(self.signals.failed, StaleJob())  # superseded while queued: skip the work
             return
         try:
-            if self.reports_progress:
-                result = self.fn(*self.args, progress=self._progress)
-            else:
-                result = self.fn(*self.args)
+            with cancellable(self._wanted):      # long jobs stop early when superseded
+                if self.reports_progress:
+                    result = self.fn(*self.args, progress=self._progress)
+                else:
+                    result = self.fn(*self.args)
         except Exception as exc:  # reported, never raised into the pool thread
             self._report(self.signals.failed, exc)
         else:

@@ -15,7 +15,8 @@ from audioscope.core.cache import FeatureCache
 from audioscope.core.class_gallery import GRID_SECONDS, compute_gallery, grid_frames
 from audioscope.core.dataset import CLASS_NAMES, Dataset, load_dataset
 from audioscope.core.features import FeatureParams, compute_features
-from audioscope.core.recipe import COARSE_PARAMS, clip_vector
+from audioscope.core.recipe import COARSE_PARAMS, SignalStats
+from audioscope.core.recipes import DEFAULT_RECIPE
 
 
 @pytest.fixture(scope="module")
@@ -67,11 +68,19 @@ def test_typical_are_nearest_and_outliers_farthest_in_standardised_vector_space(
 
     gallery, _, _ = built
     table = small_dataset.table
+    recipe = DEFAULT_RECIPE          # the classifier's vectors, which the gallery ranks in
     vectors = []
     for path in table["path"]:       # one clip at a time, not through extract_vectors' batches
-        analysis = analyse_file(path, also=(COARSE_PARAMS,))
-        vectors.append(clip_vector(analysis.features, analysis.clip.signal, analysis.extra[0]))
-    z = StandardScaler().fit_transform(np.array(vectors))
+        if recipe.uses_statistics:
+            analysis = analyse_file(path, also=(COARSE_PARAMS,))
+            signal, features, coarse = analysis.clip.signal, [analysis.features], [analysis.extra[0]]
+        else:                        # embeddings need only the analysis signal
+            signal, features, coarse = load_clip(path).signal, [], []
+        vectors.append(recipe.vectors([signal], FeatureParams().sample_rate, [SignalStats.of(signal)],
+                                      features, coarse)[0])
+    vectors = np.array(vectors)
+    assert vectors.shape == (80, recipe.vector_length) and np.isfinite(vectors).all()
+    z = StandardScaler().fit_transform(vectors)
     for class_name in CLASS_NAMES:
         members = np.flatnonzero(table["class"].to_numpy() == class_name)
         d = np.linalg.norm(z[members] - z[members].mean(axis=0), axis=1) / np.sqrt(z.shape[1])

@@ -15,7 +15,7 @@ from audioscope.core.analysis import analyse_file
 from audioscope.core.classifier import (ModelLoadError, ModelVersionWarning, UntrustedModelError,
                                         bundled_model_dir, load_bundle)
 from audioscope.core.dataset import CLASS_NAMES, load_dataset
-from audioscope.core.recipe import clip_vector
+from audioscope.core.calibration import scaled
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +40,14 @@ def test_card_describes_the_bundle(bundle):
     card = bundle.card
     assert card["classes"] == list(CLASS_NAMES)
     assert card["training_data"]["folds"] == [1, 2]
-    assert card["cross_validation"]["mean_accuracy"] >= 0.55
+    assert card["recipe"] == "clip-embeddings-1" and bundle.recipe.uses_embeddings
+    assert card["cross_validation"]["mean_accuracy"] >= 0.71       # leave-one-fold-out, folds 1-2
+    assert set(card["cross_validation"]["per_class"]) >= set(CLASS_NAMES)
     assert "CC BY-NC 3.0" in card["data_licence"]
+    calibration = card["calibration"]
+    assert calibration["bins"] == 15 and bundle.temperature == calibration["temperature"] != 1.0
+    assert calibration["ece_calibrated_cross_fitted"] < calibration["ece_uncalibrated"]
+    assert (bundled_model_dir() / "reliability.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     total = sum(f.stat().st_size for f in bundled_model_dir().iterdir())
     assert total < 25 * 2**20
 
@@ -52,9 +58,10 @@ def test_a_clip_of_a_held_out_fold_is_predicted_by_that_folds_model(bundle, flac
     prediction = bundle.predict_file(row["path"], fold=1)
     assert prediction.model == "without_fold_1"
     analysis = analyse_file(row["path"], bundle.feature_params)
-    direct = bundle.models["without_fold_1"].predict_proba(
-        clip_vector(analysis.features, analysis.clip.signal).reshape(1, -1))[0]
+    raw = bundle.models["without_fold_1"].predict_proba(bundle.vectors([analysis.clip.signal]))
+    direct = scaled(raw, bundle.card["calibration"]["temperature"])[0]     # calibrated
     np.testing.assert_allclose([prediction.probabilities[c] for c in CLASS_NAMES], direct)
+    assert prediction.predicted == CLASS_NAMES[int(raw.argmax())]         # calibration keeps it
     assert bundle.model_key(7) == "final" and bundle.model_key(None) == "final"
 
 
@@ -89,6 +96,20 @@ def test_damaged_or_foreign_bundles_give_clear_errors(tmp_path):
         load_bundle(tmp_path, trust=True)
 
 
+def test_a_bundle_needs_the_embedding_files_it_was_trained_on_and_its_novelty_file(tmp_path):
+    copy = tmp_path / "model"
+    shutil.copytree(bundled_model_dir(), copy)
+    card = json.loads((copy / "model_card.json").read_text())
+    card["embedding_models"]["birdnet"]["sha256"] = "0" * 64       # trained on other BirdNET files
+    (copy / "model_card.json").write_text(json.dumps(card))
+    with pytest.raises(ModelLoadError, match="trained on embeddings of birdnet_v2.4_embedding.onnx"):
+        load_bundle(copy, trust=True)
+    shutil.copy(bundled_model_dir() / "model_card.json", copy / "model_card.json")
+    (copy / "novelty.npz").write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(ModelLoadError, match=r"novelty\.npz: its contents do not match"):
+        load_bundle(copy, trust=True)
+
+
 def test_another_scikit_learn_version_warns_or_fails_clearly(tmp_path):
     import hashlib
 
@@ -111,15 +132,21 @@ def test_another_scikit_learn_version_warns_or_fails_clearly(tmp_path):
             load_bundle(copy, trust=True)
 
 
-def test_the_numpy_soft_vote_gives_scikit_learns_probabilities(bundle, flac_root):
+def test_the_numpy_soft_vote_gives_scikit_learns_probabilities(flac_root):
+    """The stats recipe's soft vote (``--recipe stats`` bundles) has a numpy twin."""
     from audioscope.core.fast_predict import SoftVote
-    from audioscope.core.training import vectors_for_files
+    from audioscope.core.recipes import STATS
+    from audioscope.core.training import _fit
+    from audioscope.core.vectors import vectors_for_files
 
-    vectors = np.array(vectors_for_files([str(p) for p in sorted(flac_root.glob("audio/fold2/*.flac"))[:20]]))
-    for key, model in bundle.models.items():
-        fast = SoftVote.of(model)
-        assert fast is not None, key                      # the bundled models are recognised
-        np.testing.assert_allclose(fast.predict_proba(vectors), model.predict_proba(vectors), rtol=0, atol=1e-12)
+    files = [str(p) for p in sorted(flac_root.glob("audio/fold*/*.flac"))[::40]]
+    vectors = np.array(vectors_for_files(files, recipe=STATS))
+    labels = np.array([int(p.rsplit("/", 1)[1].split("-")[1]) for p in files])
+    model = _fit(STATS.make_model(len(files)), vectors, labels)
+    fast = SoftVote.of(model)
+    assert fast is not None                                   # a stats model is recognised
+    np.testing.assert_allclose(fast.predict_proba(vectors), model.predict_proba(vectors), rtol=0, atol=1e-12)
     # anything else is not taken for one: callers fall back to scikit-learn
     from sklearn.dummy import DummyClassifier
-    assert SoftVote.of(DummyClassifier().fit(vectors, np.arange(20) % 2)) is None
+    assert SoftVote.of(DummyClassifier().fit(vectors, labels)) is None
+    assert SoftVote.of(load_bundle().models["final"]) is None    # the embeddings' pipeline

@@ -150,8 +150,8 @@ def test_compute_map_of_real_clips_skips_unreadable_ones_and_is_cached(small_dat
     assert first.slice_file_names.tolist() == table["slice_file_name"].tolist()[:-1]
     assert first.classes.tolist() == table["class"].astype(str).tolist()[:-1]
     assert first.folds.tolist() == [1] * 20 and len(first.skipped) == 1
-    assert first.xy.shape == (20, 2) and first.mean.shape == (807,)
-    assert first.components.shape == (19, 807)             # min(50, n - 1)
+    assert first.xy.shape == (20, 2) and first.mean.shape == (3072,)     # the embedding space
+    assert first.components.shape == (19, 3072)            # min(50, n - 1)
     # extraction progress up to all 21 files, then the embedding phase, marked (0, 0)
     assert calls[0][1] == 21 and (21, 21) in calls and calls[-1] == (0, 0)
     [vector], _ = extract_vectors([table["path"].iloc[4]], cache=cache)   # from the cache
@@ -178,7 +178,7 @@ def test_file_vectors_give_the_recipe_vector_or_the_reason(original_files, tmp_p
     broken.write_bytes(b"RIFF not really")
     out = file_vectors([str(original_files[0]), str(broken)])
     np.testing.assert_array_equal(out[str(original_files[0])], vectors_for_files([str(original_files[0])])[0])
-    assert out[str(original_files[0])].shape == (807,)
+    assert out[str(original_files[0])].shape == (3072,)
     assert isinstance(out[str(broken)], str) and "broken.wav" in out[str(broken)]
 
 

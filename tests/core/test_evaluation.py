@@ -78,12 +78,13 @@ def test_the_bundled_predictions_equal_the_model_cards_cross_validation(card):
     assert evaluation.mean_accuracy == pytest.approx(cv["mean_accuracy"], abs=1e-12)
     assert evaluation.std_accuracy == pytest.approx(cv["std_accuracy"], abs=1e-12)
     assert evaluation.accuracy == pytest.approx(cv["per_class"]["accuracy"], abs=1e-12)
-    assert evaluation.model_name == card["model"] == "VotingClassifier"
+    assert evaluation.model_name == card["model"] and evaluation.model_name
     # one cell, counted independently from the csv
     raw = pd.read_csv(evaluation.source)
+    siren, children = CLASS_NAMES.index("siren"), CLASS_NAMES.index("children_playing")
     pair = raw[(raw["class"] == "siren") & (raw["predicted"] == "children_playing")]
     assert sorted(evaluation.clips("siren", "children_playing")) == sorted(pair["slice_file_name"])
-    assert len(pair) == cv["confusion_matrix"][8][2] == 39
+    assert len(pair) == cv["confusion_matrix"][siren][children] > 0
 
 
 def test_the_tutorial_baseline_is_read_from_the_report():
@@ -140,19 +141,23 @@ def test_every_predicted_clip_is_a_dataset_row_of_the_same_fold_and_class(table)
     assert len(evaluation.table) == int(table["fold"].isin([1, 2]).sum()) == 1761
 
 
-def test_names_filter_selects_exactly_a_cells_rows(table):
+def test_names_filter_selects_exactly_a_cells_rows(table, card):
     evaluation = load_evaluation()
     names = evaluation.clips("engine_idling", "air_conditioner")
+    n = card["cross_validation"]["confusion_matrix"][CLASS_NAMES.index("engine_idling")][
+        CLASS_NAMES.index("air_conditioner")]
     f = ClipFilter(names=names, names_label="true engine idling → predicted air conditioner")
-    assert f.is_active and f.names == frozenset(names) and len(names) == 57
-    assert f.describe() == "57 clips: true engine idling → predicted air conditioner"
+    assert f.is_active and f.names == frozenset(names) and len(names) == n > 1
+    assert f.describe() == f"{n} clips: true engine idling → predicted air conditioner"
     mask = f.mask(table)
-    assert set(table["slice_file_name"][mask]) == set(names) and mask.sum() == 57
+    assert set(table["slice_file_name"][mask]) == set(names) and mask.sum() == n
     # combined with other criteria, both must hold
     fold_2 = f.with_folds([2]).mask(table)
-    expected = evaluation.clips("engine_idling", "air_conditioner", [2])
+    raw = pd.read_csv(evaluation.source)
+    expected = raw[(raw["class"] == "engine_idling") & (raw["predicted"] == "air_conditioner")
+                   & (raw["fold"] == 2)]["slice_file_name"]
     assert set(table["slice_file_name"][fold_2]) == set(expected)
-    assert fold_2.sum() == 7
+    assert 0 < fold_2.sum() == len(expected) < n, "the cell must have clips in both folds"
     assert not ClipFilter(names=["no-such-clip.wav"]).mask(table).any()
 
 

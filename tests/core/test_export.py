@@ -11,7 +11,7 @@ from audioscope.core.cache import FeatureCache
 from audioscope.core.clip_filter import ClipFilter
 from audioscope.core.dataset import load_dataset
 from audioscope.core.export import ExportError, export_clip_features, write_table_csv
-from audioscope.core.recipe import VECTOR_LENGTH
+from audioscope.core.recipes import DEFAULT_RECIPE
 from audioscope.core.training import vectors_for_files
 
 
@@ -44,7 +44,8 @@ def test_features_of_chosen_clips_open_and_hold_the_clip_vectors(dataset, tmp_pa
     else:
         with np.load(out) as saved:
             np.testing.assert_array_equal(saved["vectors"], expected)
-            assert saved["vectors"].shape == (3, VECTOR_LENGTH)
+            assert saved["vectors"].shape == (3, DEFAULT_RECIPE.vector_length) == (3, 3072)
+            assert str(saved["recipe"]) == "clip-embeddings-1"
             assert saved["slice_file_name"].tolist() == rows["slice_file_name"].tolist()
             mel = analyse_file(rows["path"].iloc[1]).features.mel_db
             np.testing.assert_array_equal(saved["mel_db_1"], mel)

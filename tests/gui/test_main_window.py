@@ -22,7 +22,8 @@ def open_dataset(qtbot, window, root):
 
 
 def select(qtbot, window, proxy_row):
-    with qtbot.waitSignal(window.current.inspected, timeout=WAIT_MS) as got:
+    """Select a row; the inspection once views and prediction are drawn."""
+    with qtbot.waitSignal(window.current.predicted, timeout=WAIT_MS) as got:
         window.browser.select_row(proxy_row)
     return got.args[0]
 
@@ -92,7 +93,7 @@ def test_dropped_files_are_shown_predicted_and_bad_ones_explained(qtbot, window,
     shutil.copy(original_files[-1], good)
     broken = tmp_path / "broken.wav"
     broken.write_text("not audio at all")
-    with qtbot.waitSignal(window.current.inspected, timeout=WAIT_MS) as got:
+    with qtbot.waitSignal(window.current.predicted, timeout=WAIT_MS) as got:
         drop(window, [good])
     assert got.args[0].request.path == good and got.args[0].prediction.model == "final"
     assert window.browser.my_files.count() == 1
@@ -112,7 +113,7 @@ def test_a_truncated_file_is_shown_with_a_warning_in_its_header(qtbot, window, o
     source = next(p for p in original_files if sf.info(p).duration > 2 and sf.info(p).format == "WAV")
     cut = tmp_path / "cut.wav"
     cut.write_bytes(source.read_bytes()[:20_000])
-    with qtbot.waitSignal(window.current.inspected, timeout=WAIT_MS) as got:
+    with qtbot.waitSignal(window.current.predicted, timeout=WAIT_MS) as got:
         drop(window, [cut])
     assert got.args[0].prediction is not None
     header = window.current.views.header.text()
@@ -202,7 +203,7 @@ def test_gui_thread_stays_responsive_while_a_twenty_minute_file_is_analysed(qtbo
 
 def test_a_dropped_dataset_clip_is_judged_by_the_model_that_never_saw_its_fold(qtbot, window, flac_root):
     clip = sorted(flac_root.glob("audio/fold1/*.flac"))[0]
-    with qtbot.waitSignal(window.current.inspected, timeout=WAIT_MS) as got:
+    with qtbot.waitSignal(window.current.predicted, timeout=WAIT_MS) as got:
         drop(window, [clip])
     inspection = got.args[0]
     assert inspection.request.row is not None and inspection.request.row["fold"] == 1
