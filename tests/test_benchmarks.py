@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from us8k_subsets import US8K
 
 REPO = Path(__file__).resolve().parents[1]
 NUMBER = r"\d+(\.\d+)? (ms|s|MiB|MB)"
@@ -16,7 +17,8 @@ NUMBER = r"\d+(\.\d+)? (ms|s|MiB|MB)"
 @pytest.mark.slow
 def test_quick_benchmark_reports_every_number(tmp_path):
     out = tmp_path / "benchmarks.md"
-    result = subprocess.run([sys.executable, str(REPO / "benchmarks" / "run.py"), "--quick", "--out", str(out)],
+    result = subprocess.run([sys.executable, str(REPO / "benchmarks" / "run.py"), "--quick", "--out", str(out),
+                             "--data", str(US8K)],
                             capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr
     text = out.read_text()
