@@ -186,7 +186,7 @@ def slow_parent():
 
     def start(kind: str) -> tuple[subprocess.Popen, list]:
         process = subprocess.Popen([sys.executable, "-c", SLOW, kind], start_new_session=True, text=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_as_a_shell_starts_it)
         started.append(process)
 
         def workers():
@@ -200,6 +200,14 @@ def slow_parent():
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)       # the session's group: its workers too
         process.communicate()
+
+
+def _as_a_shell_starts_it() -> None:
+    """The child's SIGINT as a shell leaves it for a command: default action, not blocked.
+    A child inherits an ignored or blocked SIGINT, and in a long test run this process's own
+    may not be the default (seen only in full-suite runs), which made the child deaf to Ctrl+C."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -259,7 +267,7 @@ except KeyboardInterrupt:
 def test_an_interrupt_while_workers_send_results_does_not_hang(kind):
     # a worker killed halfway through sending its result once left the pool waiting forever
     process = subprocess.Popen([sys.executable, "-c", BIG_RESULTS, kind], start_new_session=True, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_as_a_shell_starts_it)
     try:
         out, err = process.communicate(timeout=60)
     except subprocess.TimeoutExpired:
