@@ -10,10 +10,9 @@ is zero-padded after its end, as birdnetlib pads its last chunk. Measured on fol
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-import soxr
+
+from audioscope.core.audio import to_analysis_signal
 
 SAMPLE_RATE = 48000
 WINDOW = 3 * SAMPLE_RATE            # 144000 samples
@@ -23,16 +22,9 @@ EMBEDDING_SIZE = 1024
 
 
 def resample_48k(signal: np.ndarray, sample_rate: int) -> np.ndarray:
-    """Mono float32 ``signal`` at ``sample_rate`` → float32 at 48 kHz (soxr HQ, length
-    ceil(n · 48000 / rate))."""
-    y = np.ascontiguousarray(signal, dtype=np.float32)
-    if sample_rate == SAMPLE_RATE or y.size == 0:
-        return y
-    n_out = int(math.ceil(y.shape[0] * SAMPLE_RATE / sample_rate))
-    out = soxr.resample(y, sample_rate, SAMPLE_RATE, quality="HQ")
-    if out.shape[0] < n_out:
-        out = np.pad(out, (0, n_out - out.shape[0]))
-    return np.ascontiguousarray(out[:n_out], dtype=np.float32)
+    """Mono float32 ``signal`` at ``sample_rate`` → float32 at 48 kHz (soxr HQ, as every
+    analysis signal: ``audio.to_analysis_signal``)."""
+    return to_analysis_signal(signal, sample_rate, SAMPLE_RATE)
 
 
 def window_starts(n_samples: int) -> list[int]:
