@@ -30,7 +30,8 @@ from audioscope.gui.workers import LatestOnly
 
 log = logging.getLogger(__name__)
 PENDING_DELAY_MS = 300     # show "Predicting…" only for analyses slower than this
-WHY_DELAY_MS = 250         # occlusion starts once a clip has stayed selected this long
+WHY_DELAY_MS = 250         # occlusion starts once a clip has stayed selected this long (and
+#                            its prediction is drawn): stepping with Down starts none
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,10 @@ class ClipPane(QWidget):
         self.title.setVisible(bool(title))
         self._jobs = LatestOnly(self)
         self._predict_jobs = LatestOnly(self)
+        # the prediction is submitted on the next event-loop pass, once the views are painted:
+        # a worker started before the paint competes with it for the GIL (views p95 65 -> 33 ms)
+        self._predict_timer = QTimer(self, singleShot=True, interval=0)
+        self._predict_timer.timeout.connect(self._predict)
         self._cache: FeatureCache | None = None
         self._pending = QTimer(self, singleShot=True, interval=PENDING_DELAY_MS)
         self._pending.timeout.connect(self.predictions.set_pending)
@@ -137,6 +142,7 @@ class ClipPane(QWidget):
         self._why_jobs = LatestOnly(self)
         self._why_timer = QTimer(self, singleShot=True, interval=WHY_DELAY_MS)
         self._why_timer.timeout.connect(self._explain)
+        self._explainable: Inspection | None = None     # predicted since the latest selection
         self.request: ClipRequest | None = None
         self.inspection: Inspection | None = None
         layout = QVBoxLayout(self)
@@ -157,23 +163,25 @@ class ClipPane(QWidget):
         self._cache = cache
         self._pending.start()
         self._stop_explaining()
-        self._predict_jobs.cancel()
+        self._why_timer.start()                 # the dwell counts from the selection
+        self._cancel_prediction()
         self._jobs.submit(inspect_clip, request, params, cache,
                           on_result=self._on_inspected, on_error=self._on_failed)
 
     def show_inspection(self, inspection: Inspection) -> None:
         """Draw an existing result (pinning a clip does not analyse it again)."""
         self._jobs.cancel()
-        self._predict_jobs.cancel()
+        self._cancel_prediction()
         self._pending.stop()
         self._stop_explaining()
+        self._why_timer.start()
         self.request = inspection.request
         self._on_inspected(inspection)
 
     def show_missing(self, request: ClipRequest) -> None:
         """A dataset row whose file is not on disk."""
         self._jobs.cancel()
-        self._predict_jobs.cancel()
+        self._cancel_prediction()
         self._pending.stop()
         self._stop_explaining()
         self.request, self.inspection = request, None
@@ -185,7 +193,7 @@ class ClipPane(QWidget):
 
     def clear(self, message: str) -> None:
         self._jobs.cancel()
-        self._predict_jobs.cancel()
+        self._cancel_prediction()
         self._pending.stop()
         self._stop_explaining()
         self.request, self.inspection = None, None
@@ -195,16 +203,26 @@ class ClipPane(QWidget):
     def _on_inspected(self, inspection: Inspection) -> None:
         self.inspection = inspection
         self.views.set_analysis(inspection.analysis, inspection.request.row, inspection.images)
-        self._stop_explaining()
+        self._why_jobs.cancel()
         self.inspected.emit(inspection)
         if inspection.prediction is not None or inspection.prediction_problem:
             self._on_predicted(inspection)      # an earlier result drawn again (pinning)
             return
         self.predictions.set_waiting()
+        self._predict_timer.start()
+
+    def _predict(self) -> None:
+        inspection = self.inspection
+        if inspection is None:
+            return
         self._predict_jobs.submit(predict_clip, inspection, self._cache,
                                   on_result=self._on_predicted,
                                   on_error=lambda exc: self._on_predicted(
                                       replace(inspection, prediction_problem=f"No prediction: {exc}")))
+
+    def _cancel_prediction(self) -> None:
+        self._predict_timer.stop()
+        self._predict_jobs.cancel()
 
     def _on_predicted(self, inspection: Inspection) -> None:
         if self.inspection is None or inspection.analysis is not self.inspection.analysis:
@@ -216,17 +234,21 @@ class ClipPane(QWidget):
         else:
             self.predictions.set_prediction(inspection.prediction, inspection.request.true_class)
             self.views.why.clear("finding the parts that decide…")
-            self._why_timer.start()
+            self._explainable = inspection
+            if not self._why_timer.isActive():  # the user has stayed on the clip long enough
+                self._explain()
         self.predicted.emit(inspection)
 
     def _stop_explaining(self) -> None:
         self._why_timer.stop()
+        self._explainable = None
         self._why_jobs.cancel()
 
     def _explain(self) -> None:
-        inspection = self.inspection
-        if inspection is None or inspection.prediction is None:
-            return
+        inspection = self._explainable
+        if inspection is None or inspection is not self.inspection or inspection.prediction is None:
+            return                              # not predicted yet: _on_predicted starts it
+        self._explainable = None                # once per selection
         self._why_jobs.submit(explain_clip, inspection.analysis.clip.signal, inspection.request.fold,
                               on_result=lambda occ: self._on_explained(inspection, occ),
                               on_error=lambda exc: self._on_explained(inspection, None, f"no strip: {exc}"))
@@ -242,7 +264,7 @@ class ClipPane(QWidget):
 
     def _on_failed(self, error: Exception) -> None:
         self._pending.stop()
-        self._predict_jobs.cancel()
+        self._cancel_prediction()
         self._stop_explaining()
         self.inspection = None
         if isinstance(error, AudioLoadError):

@@ -52,3 +52,22 @@ def test_stepping_quickly_through_clips_does_not_occlude_the_ones_skipped(qtbot,
     qtbot.wait(500)
     assert len(explained) == 1                       # only the clip the user stopped on
     assert window.current.views.why.occlusion is explained[0]
+
+
+def test_the_pause_counts_from_the_selection_so_a_slow_prediction_starts_the_strip_at_once(
+        qtbot, window, originals_root):
+    with qtbot.waitSignal(window.dataset_opened, timeout=WAIT_MS):
+        window.open_dataset(originals_root)
+    window.browser.filter_bar.set_filter(ClipFilter(availability=True), notify=True)
+    pane = window.current
+    pane._why_timer.setInterval(1)      # the user's pause is over before any prediction arrives
+    busy_when_predicted: list[bool] = []
+    pane.predicted.connect(lambda _i: busy_when_predicted.append(pane._why_jobs.is_busy))
+    explained = []
+    pane.explained.connect(explained.append)
+    for row in (0, 1):
+        with qtbot.waitSignal(pane.explained, timeout=WAIT_MS):
+            window.browser.select_row(row)
+    assert busy_when_predicted == [True, True]   # no second wait after the prediction
+    qtbot.wait(300)
+    assert len(explained) == 2 and pane.views.why.occlusion is explained[-1]
