@@ -170,20 +170,14 @@ class ClipPane(QWidget):
 
     def show_inspection(self, inspection: Inspection) -> None:
         """Draw an existing result (pinning a clip does not analyse it again)."""
-        self._jobs.cancel()
-        self._cancel_prediction()
-        self._pending.stop()
-        self._stop_explaining()
+        self._stop_work()
         self._why_timer.start()
         self.request = inspection.request
         self._on_inspected(inspection)
 
     def show_missing(self, request: ClipRequest) -> None:
         """A dataset row whose file is not on disk."""
-        self._jobs.cancel()
-        self._cancel_prediction()
-        self._pending.stop()
-        self._stop_explaining()
+        self._stop_work()
         self.request, self.inspection = request, None
         name = request.row["slice_file_name"] if request.row is not None else request.path.name
         fold = request.fold
@@ -192,10 +186,7 @@ class ClipPane(QWidget):
         self.predictions.clear("No prediction: the file is missing")
 
     def clear(self, message: str) -> None:
-        self._jobs.cancel()
-        self._cancel_prediction()
-        self._pending.stop()
-        self._stop_explaining()
+        self._stop_work()
         self.request, self.inspection = None, None
         self.views.clear(message)
         self.predictions.clear("")
@@ -219,6 +210,13 @@ class ClipPane(QWidget):
                                   on_result=self._on_predicted,
                                   on_error=lambda exc: self._on_predicted(
                                       replace(inspection, prediction_problem=f"No prediction: {exc}")))
+
+    def _stop_work(self) -> None:
+        """Drop every job and timer of the clip shown so far."""
+        self._jobs.cancel()
+        self._cancel_prediction()
+        self._pending.stop()
+        self._stop_explaining()
 
     def _cancel_prediction(self) -> None:
         self._predict_timer.stop()
@@ -246,7 +244,7 @@ class ClipPane(QWidget):
 
     def _explain(self) -> None:
         inspection = self._explainable
-        if inspection is None or inspection is not self.inspection or inspection.prediction is None:
+        if inspection is None or inspection is not self.inspection:
             return                              # not predicted yet: _on_predicted starts it
         self._explainable = None                # once per selection
         self._why_jobs.submit(explain_clip, inspection.analysis.clip.signal, inspection.request.fold,
