@@ -9,10 +9,11 @@ import sys
 from pathlib import Path
 
 from audioscope import __version__
-from audioscope.cli import build_parser, run_command
-from audioscope.core.paths import log_dir
+from audioscope.cli.parser import build_parser, run_command
+from audioscope.core.process.allocator import keep_freed_memory
+from audioscope.core.process.stop_signals import StopRequested, say_stopped, stop_signals_raise
+from audioscope.core.store.paths import log_dir
 from audioscope.log_file import LogFile
-from audioscope.stop_signals import StopRequested, say_stopped, stop_signals_raise
 
 log = logging.getLogger("audioscope")
 
@@ -54,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     # sys.path: a json.py or joblib.py there would run. Python >= 3.11 leaves it off for every
     # child that inherits this. (A frozen application has no current folder on its path.)
     os.environ["PYTHONSAFEPATH"] = "1"
+    keep_freed_memory()
     args = build_parser().parse_args(argv)
     log_path = setup_logging(args.verbose)
     log.info("audioscope %s: %s", __version__, shlex.join(sys.argv[1:] if argv is None else argv) or "the window")
@@ -64,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
               "desktop session, or set QT_QPA_PLATFORM=offscreen for a headless window.",
               file=sys.stderr)
         return 2
-    from audioscope.gui.main_window import run_explorer  # Qt only when a window is wanted
+    from audioscope.gui.window.explorer_app import run_explorer  # Qt only when a window is wanted
 
     return run_explorer(dataset=args.dataset, log_path=log_path)
 

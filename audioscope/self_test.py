@@ -44,7 +44,7 @@ def make_tone(folder: Path, seconds: float = 1.0, rate: int = 22050) -> Path:
 def portaudio_status() -> str:
     """"PortAudio <version>", or why playback is unavailable. In a frozen app, PortAudio must
     load, and from the application's own folder (raises SelfTestFailure otherwise)."""
-    from audioscope.core.playback import PlaybackUnavailable, import_sounddevice
+    from audioscope.core.playback.device import PlaybackUnavailable, import_sounddevice
 
     frozen = getattr(sys, "frozen", False)
     try:
@@ -106,7 +106,7 @@ def _coloured(widget, items) -> list[float]:
 
 def check_views(pane, inspection) -> None:
     """The three views show ``inspection``: data of the right shape, and painted pixels."""
-    from audioscope.gui.clip_views import MAX_IMAGE_COLUMNS
+    from audioscope.core.inspection.view_images import MAX_IMAGE_COLUMNS
 
     views, features = pane.views, inspection.analysis.features
     if views.analysis is not inspection.analysis:
@@ -140,7 +140,7 @@ def check_parallel_extraction(path: Path, folder: Path) -> str:
     of workers the command line used."""
     import numpy as np
 
-    from audioscope.core.vectors import extract_vectors, vectors_for_files
+    from audioscope.core.batch.vectors import extract_vectors, vectors_for_files
 
     path = excerpt(path, folder)
     here = vectors_for_files([str(path)])[0]
@@ -166,8 +166,8 @@ def check_parallel_extraction(path: Path, folder: Path) -> str:
 def embedding_runtime() -> str:
     """Which embedding networks ran, and on what: in a built app, onnxruntime and the model
     files must come from the application's own folder (SelfTestFailure otherwise)."""
-    from audioscope.core.classifier import shared_bundle
-    from audioscope.core.embedding.runtime import shared_model
+    from audioscope.core.model.classifier import shared_bundle
+    from audioscope.core.model.embedding.runtime import shared_model
 
     if not shared_bundle().recipe.uses_embeddings:
         return "the clip statistics"
@@ -204,7 +204,7 @@ def excerpt(path: Path, folder: Path, seconds: float = EXCERPT_S) -> Path:
 _COMMAND_LINE_EXTRACTION = """
 import json, sys
 import numpy as np
-from audioscope.core.vectors import extract_vectors
+from audioscope.core.batch.vectors import extract_vectors
 stats = {}
 matrix, errors = extract_vectors([sys.argv[1]] * 40, jobs=2, stats=stats)
 print(json.dumps({"pool": stats.get("pool"), "errors": errors, "first": matrix[0].tolist(),
@@ -213,12 +213,12 @@ print(json.dumps({"pool": stats.get("pool"), "errors": errors, "first": matrix[0
 
 
 def _run(folder: Path, file: Path | None, started: float) -> str:
-    from PySide6.QtCore import QSettings, qInstallMessageHandler
+    from PySide6.QtCore import QSettings, QThreadPool, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
-    from audioscope.core.dataset import CLASS_NAMES
-    from audioscope.gui.main_window import MainWindow
-    from audioscope.gui.prediction_panel import percent
+    from audioscope.core.dataset.metadata import CLASS_NAMES
+    from audioscope.gui.clip.prediction_panel import percent
+    from audioscope.gui.window.main_window import MainWindow
 
     previous_handler = qInstallMessageHandler(_qt_message)
     app = QApplication.instance() or QApplication(["audioscope"])
@@ -265,12 +265,14 @@ def _run(folder: Path, file: Path | None, started: float) -> str:
         window.close()
         window.deleteLater()
         app.processEvents()
+        # a prediction still running writes the temporary cache: let it end before the folder goes
+        QThreadPool.globalInstance().waitForDone(10_000)
         qInstallMessageHandler(previous_handler)
 
 
 def run_self_test(file: Path | None = None) -> int:
     """The ``--self-test`` command: 0 and one summary line on stdout, or 1 and the reason on stderr."""
-    from audioscope.core.paths import CACHE_DIR_ENV
+    from audioscope.core.store.paths import CACHE_DIR_ENV
 
     started = time.perf_counter()
     os.environ["QT_QPA_PLATFORM"] = "offscreen"  # headless, whatever display there is

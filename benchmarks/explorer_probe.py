@@ -36,8 +36,8 @@ def probe(root: Path, n_clips: int, settings: str) -> dict:
 
     app = QApplication([])
     app.setApplicationName("audioscope-bench")
-    from audioscope.core.clip_filter import ClipFilter
-    from audioscope.gui.main_window import MainWindow
+    from audioscope.core.dataset.clip_filter import ClipFilter
+    from audioscope.gui.window.main_window import MainWindow
 
     window = MainWindow(settings=QSettings(settings, QSettings.Format.IniFormat))
     window.resize(1440, 900)
@@ -113,7 +113,7 @@ def probe(root: Path, n_clips: int, settings: str) -> dict:
                     | {"strip": outcome.get("occlusion") is not None})
     status = Path("/proc/self/status").read_text().splitlines()
     rss = next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:"))
-    from audioscope.core.classifier import shared_bundle
+    from audioscope.core.model.classifier import shared_bundle
 
     return {"first_paint_s": first_paint, "warm_s": warm, "rows": rows, "rss_mb": rss,
             "metadata_rows": window.browser.proxy.total_count, "recipe": shared_bundle().recipe.name,
@@ -172,4 +172,7 @@ def installed_sizes() -> dict:
 
 
 if __name__ == "__main__":
+    from audioscope.core.process.allocator import keep_freed_memory
+
+    keep_freed_memory()      # as audioscope's entry points do
     print(json.dumps(probe(Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3])))

@@ -8,11 +8,11 @@ import subprocess
 import sys
 
 import pytest
+from bad_files import make_corpus
 from PySide6.QtCore import QSettings
 
-from audioscope.core.cache import FeatureCache
-from audioscope.core.dataset import CLASS_NAMES
-from bad_files import make_corpus
+from audioscope.core.dataset.metadata import CLASS_NAMES
+from audioscope.core.store.cache import FeatureCache
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def test_predict_json_gives_one_entry_per_file_and_exit_1(corpus):
 
 
 def test_the_window_shows_each_or_explains_it_and_carries_on(qtbot, tmp_path, corpus):
-    from audioscope.gui.main_window import MainWindow
+    from audioscope.gui.window.main_window import MainWindow
 
     folder, expect = corpus
     window = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),

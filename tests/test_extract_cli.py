@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audioscope.core.dataset import load_dataset
-from audioscope.core.recipes import DEFAULT_RECIPE
-from audioscope.core.training import vectors_for_files
+from audioscope.core.batch.vectors import vectors_for_files
+from audioscope.core.dataset.metadata import load_dataset
+from audioscope.core.model.recipes import DEFAULT_RECIPE
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,9 @@ def test_usage_errors_are_named(small_dataset, tmp_path):
     assert wrong.returncode == 2 and ".npz or .csv" in wrong.stderr
     zero = extract("--dataset", str(small_dataset), "--jobs", "0", cache=tmp_path)
     assert zero.returncode == 2 and "0 jobs would do nothing" in zero.stderr and "Traceback" not in zero.stderr
-    nowhere = extract("--dataset", str(small_dataset), "--scheduler", "tcp://127.0.0.1:9", cache=tmp_path)
+    # nobody listens there: Dask retries until the connect timeout, here 1 s rather than 10 s
+    nowhere = extract("--dataset", str(small_dataset), "--scheduler", "tcp://127.0.0.1:9",
+                      "--connect-timeout", "1", cache=tmp_path)
     assert nowhere.returncode == 1 and "cannot connect to the Dask scheduler at tcp://127.0.0.1:9" in nowhere.stderr
 
 

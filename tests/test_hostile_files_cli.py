@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from audioscope.core.dataset import CLASS_NAMES
+from audioscope.core.dataset.metadata import CLASS_NAMES
 
 PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 24, 1, 2
 

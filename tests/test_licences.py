@@ -6,8 +6,8 @@ import json
 import re
 from pathlib import Path
 
-from audioscope.core.embedding.runtime import read_manifest
-from audioscope.core.licences import LICENCES, licences_html
+from audioscope.core.model.embedding.runtime import read_manifest
+from audioscope.core.model.licences import LICENCES, licences_html
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -38,7 +38,7 @@ def test_about_dialog_says_the_same_as_the_model_files() -> None:
 
 
 def test_the_bundled_model_card_carries_the_birdnet_licence() -> None:
-    from audioscope.core.classifier import bundled_model_dir
+    from audioscope.core.model.classifier import bundled_model_dir
 
     card = json.loads((bundled_model_dir() / "model_card.json").read_text())
     assert card["recipe_name"] == "embeddings"

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from audioscope.core.dataset import CLASS_NAMES
+from audioscope.core.dataset.metadata import CLASS_NAMES
 
 
 def audioscope(*args: str) -> subprocess.CompletedProcess:

@@ -12,8 +12,8 @@ import pytest
 import soundfile
 
 from audioscope import self_test
-from audioscope.core.dataset import CLASS_NAMES
-from audioscope.core.paths import CACHE_DIR_ENV
+from audioscope.core.dataset.metadata import CLASS_NAMES
+from audioscope.core.store.paths import CACHE_DIR_ENV
 
 OK_LINE = re.compile(r"audioscope self-test ok: (?P<file>\S+) (?P<seconds>[\d.]+) s, 3 views drawn, "
                      r"predicted '(?P<cls>\w+)' \((?P<pct><?\d+) %(?P<familiar>, unlike any training clip"
@@ -78,7 +78,7 @@ def test_self_test_fails_with_the_reason(tmp_path, content, reason):
 
 
 def test_a_view_left_empty_fails_the_self_test(qtbot, monkeypatch, capsys):
-    from audioscope.gui.clip_views import ClipViews
+    from audioscope.gui.clip.clip_views import ClipViews
 
     draw = ClipViews.set_analysis
 
@@ -93,13 +93,13 @@ def test_a_view_left_empty_fails_the_self_test(qtbot, monkeypatch, capsys):
 
 
 def test_a_missing_model_fails_the_self_test(qtbot, monkeypatch, capsys):
-    from audioscope.core.classifier import ModelLoadError
-    from audioscope.gui import clip_pane
+    from audioscope.core.inspection import clip_inspection
+    from audioscope.core.model.classifier import ModelLoadError
 
     def no_model():
         raise ModelLoadError("model_card.json: not found")
 
-    monkeypatch.setattr(clip_pane, "shared_bundle", no_model)
+    monkeypatch.setattr(clip_inspection, "shared_bundle", no_model)
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     assert self_test.run_self_test() == 1
     assert "FAILED: No prediction: model_card.json: not found" in capsys.readouterr().err

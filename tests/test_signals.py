@@ -97,7 +97,7 @@ def test_a_stopped_extraction_leaves_no_workers_and_no_output(tmp_path, flac_roo
 EXPLORER = """
 import sys
 from pathlib import Path
-from audioscope.gui.main_window import run_explorer
+from audioscope.gui.window.explorer_app import run_explorer
 
 def open_tab(window):
     view = {"gallery": window.gallery, "map": window.dataset_map}[sys.argv[2]]

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from audioscope.core.dataset import CLASS_NAMES
-from audioscope.core.recipes import recipe_of_version
+from audioscope.core.dataset.metadata import CLASS_NAMES
+from audioscope.core.model.recipes import recipe_of_version
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -37,7 +37,7 @@ MODEL_FILES = {"model_card.json": None, **{entry["file"]: entry["sha256"] for en
 EMBEDDING_FILES = {"manifest.json": None,
                    **{entry["file"]: entry["sha256"] for entry in MANIFEST["models"].values()},
                    **{entry["licence_file"]: None for entry in MANIFEST["models"].values()}}
-EMBEDDING_MODULES = sorted(path.name for path in (REPO / "audioscope" / "core" / "embedding").glob("*.py"))
+EMBEDDING_MODULES = sorted(path.name for path in (REPO / "audioscope" / "core" / "model" / "embedding").glob("*.py"))
 ICON_FILES = ["audioscope.svg", "audioscope.png"]
 
 
@@ -88,7 +88,7 @@ def test_the_wheel_holds_the_model_the_embeddings_and_the_icons(wheel):
         assert f"audioscope/resources/icons/{name}" in names
     assert {"__init__.py", "runtime.py", "clip_embedding.py"} <= set(EMBEDDING_MODULES)
     for name in EMBEDDING_MODULES:
-        assert f"audioscope/core/embedding/{name}" in names
+        assert f"audioscope/core/model/embedding/{name}" in names
     assert "audioscope/resources/__init__.py" in names and "audioscope/self_test.py" in names
     assert not any(name.startswith(("tests/", "resources/", "packaging/")) for name in names)
     assert any(line.startswith("Requires-Dist: onnxruntime") for line in requires), requires
@@ -117,9 +117,9 @@ def test_the_installed_app_predicts_a_real_clip(installed, tmp_path, originals_r
 
 
 def test_the_installed_app_loads_its_resources_from_site_packages(installed, tmp_path):
-    code = ("import audioscope, json, onnxruntime; from audioscope.core.classifier import load_bundle; "
-            "from audioscope.core.resources import resource_path; "
-            "from audioscope.core.embedding.runtime import read_manifest; "
+    code = ("import audioscope, json, onnxruntime; from audioscope.core.model.classifier import load_bundle; "
+            "from audioscope.core.store.resources import resource_path; "
+            "from audioscope.core.model.embedding.runtime import read_manifest; "
             "print(json.dumps([audioscope.__file__, str(load_bundle().directory), "
             "str(resource_path('icons', 'audioscope.svg')), onnxruntime.__file__, "
             "*(str(model.path) for model in read_manifest().values())]))")

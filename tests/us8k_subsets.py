@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from audioscope.core.dataset import Dataset, load_dataset
+from audioscope.core.dataset.metadata import Dataset, load_dataset
 
 REPO = Path(__file__).resolve().parents[1]
 US8K = Path(os.environ.get("AUDIOSCOPE_US8K", REPO.parent / "shared" / "us8k")).resolve()

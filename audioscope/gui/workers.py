@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from audioscope.core.cancellation import cancellable
+from audioscope.core.process.cancellation import cancellable
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ heads are left out — with torch's dynamo exporter, opset 18: input ``logmel`` 
 each batch norm into its convolution.
 
 Why: audioscope runs the network with onnxruntime, without torch or librosa; its preprocessing
-(``audioscope.core.embedding.aisfx_input.model_input``: soxr + scipy) re-implements the package's
+(``audioscope.core.model.embedding.aisfx_input.model_input``: soxr + scipy) re-implements the package's
 librosa path. The check therefore compares, on real clips,
     reference: aisfx's librosa spectrogram → ``spectrogram_normalize('original')`` → ``blocking``
                (hop 50, partial block dropped), time-major → torch ``get_embedding``;
@@ -184,7 +184,7 @@ def input_function():
     """(model_input, where it comes from): the product's if it exists, else the draft's. A product
     module that exists but fails to import is an error, not a fallback."""
     sys.path.insert(0, str(REPO))
-    name = "audioscope.core.embedding.aisfx_input"
+    name = "audioscope.core.model.embedding.aisfx_input"
     if importlib.util.find_spec(name) is None:
         print(f"WARNING: {name} not found: verifying with the draft preprocessing", file=sys.stderr)
         return _draft_model_input, "draft (packaging/embeddings/convert_aisfx.py)"

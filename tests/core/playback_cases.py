@@ -13,11 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soxr
-
 from alsa_sink import AlsaSink, leading_silence
-from audioscope.core.audio import Clip, load_clip
-from audioscope.core.playback import (PAUSED, PLAYING, STOPPED, PlaybackEngine,
-                                      PlaybackUnavailable, fit_channels)
+
+from audioscope.core.playback.device import PlaybackUnavailable, fit_channels
+from audioscope.core.playback.engine import PlaybackEngine
+from audioscope.core.playback.state import PlaybackState
+from audioscope.core.signal.audio import Clip, load_clip
 
 STEREO_24BIT = "fold1/54858-3-2-0.wav"    # 44.1 kHz stereo 24-bit, 0.885 s
 MONO_16BIT = "fold1/19026-1-0-0.wav"      # 44.1 kHz mono 16-bit, 1.04 s
@@ -43,7 +44,7 @@ def loaded(samples: np.ndarray, rate: int) -> tuple[PlaybackEngine, AlsaSink]:
 def wait_until_stopped(engine: PlaybackEngine, timeout: float) -> list[tuple[float, float]]:
     """Poll like the GUI timer does; returns (seconds since call, position) samples."""
     start, trace = time.monotonic(), []
-    while engine.state == PLAYING:
+    while engine.state == PlaybackState.PLAYING:
         trace.append((time.monotonic() - start, engine.position_seconds()))
         assert time.monotonic() - start < timeout, f"still playing after {timeout} s"
         time.sleep(0.02)
@@ -65,7 +66,7 @@ def test_the_device_receives_exactly_the_clip_samples(originals_root, name):
     assert (engine.output_rate, engine.output_channels) == (c.format.sample_rate, 2)
     assert engine.play()
     wait_until_stopped(engine, timeout=c.duration + 3)
-    assert engine.error is None and engine.state == STOPPED
+    assert engine.error is None and engine.state == PlaybackState.STOPPED
     assert engine.position_seconds() == pytest.approx(c.duration)
     expected = fit_channels(c.samples, 2)     # mono is duplicated to both channels
     expected = expected[leading_silence(expected):]
@@ -88,7 +89,7 @@ def test_the_position_follows_real_time_and_ends_at_the_duration(originals_root)
     assert len(steady) > 50
     worst = max(abs(p - t) for t, p in steady)
     assert worst < 0.1, f"position drifts {worst:.3f} s from the audible time"
-    assert engine.position_seconds() == c.duration and engine.state == STOPPED
+    assert engine.position_seconds() == c.duration and engine.state == PlaybackState.STOPPED
     engine.close()
 
 
@@ -102,7 +103,7 @@ def test_pause_holds_the_position_and_play_resumes_there_and_seek_jumps(original
     engine.pause()
     elapsed = time.monotonic() - start
     paused_at = engine.position_seconds()
-    assert engine.state == PAUSED and 0.3 < paused_at <= elapsed + 0.05
+    assert engine.state == PlaybackState.PAUSED and 0.3 < paused_at <= elapsed + 0.05
     time.sleep(0.3)                      # the sink drains what was already written
     size = sink.byte_count()
     time.sleep(0.3)
@@ -110,8 +111,8 @@ def test_pause_holds_the_position_and_play_resumes_there_and_seek_jumps(original
     assert sink.byte_count() == size, "the device must receive nothing while paused"
 
     start = time.monotonic()
-    engine.toggle()                      # resume
-    assert engine.state == PLAYING
+    engine.play()                        # resume
+    assert engine.state == PlaybackState.PLAYING
     time.sleep(0.3)
     position, elapsed = engine.position_seconds(), time.monotonic() - start
     assert paused_at + 0.1 < position <= paused_at + elapsed + 0.05
@@ -139,7 +140,7 @@ def test_pause_holds_the_position_and_play_resumes_there_and_seek_jumps(original
     time.sleep(0.2)
     assert 2.0 <= engine.position_seconds() <= 2.0 + time.monotonic() - start + 0.05
     engine.stop()
-    assert engine.state == STOPPED and engine.position_seconds() == 0.0
+    assert engine.state == PlaybackState.STOPPED and engine.position_seconds() == 0.0
     engine.close()
 
 
@@ -153,7 +154,7 @@ def test_loop_wraps_to_the_start_until_switched_off(originals_root):
     while time.monotonic() - start < 1.2:
         trace.append(engine.position_seconds())
         time.sleep(0.01)
-    assert engine.state == PLAYING and engine.loop
+    assert engine.state == PlaybackState.PLAYING and engine.loop
     assert all(0 <= p <= c.duration for p in trace)
     wraps = sum(1 for a, b in zip(trace, trace[1:]) if b < a - c.duration / 2)
     assert wraps >= 2, f"expected the position to wrap at least twice: {trace}"
@@ -207,12 +208,12 @@ def test_a_stream_that_stops_by_itself_mid_play_is_reported(originals_root):
     time.sleep(0.3)
     engine._stream.abort()   # the device went away: PortAudio ends the stream on its own
     deadline = time.monotonic() + 2
-    while engine.state != STOPPED and time.monotonic() < deadline:
+    while engine.state != PlaybackState.STOPPED and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert engine.state == STOPPED
+    assert engine.state == PlaybackState.STOPPED
     assert engine.error and "stopped unexpectedly" in engine.error
     assert engine.play(), "a new play() starts the stream again"
-    assert engine.error is None and engine.state == PLAYING
+    assert engine.error is None and engine.state == PlaybackState.PLAYING
     engine.close()
 
 
@@ -226,4 +227,4 @@ def test_without_an_output_device_the_reason_is_clear(originals_root):
         engine.load(c.samples, c.format.sample_rate)
     with pytest.raises(PlaybackUnavailable):
         engine.play()
-    assert engine.position_seconds() == 0.0 and engine.state == STOPPED
+    assert engine.position_seconds() == 0.0 and engine.state == PlaybackState.STOPPED

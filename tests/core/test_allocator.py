@@ -10,8 +10,10 @@ import pytest
 
 PROBE = """
 import resource, sys
-from audioscope.core.audio import load_clip
-from audioscope.core.features import compute_features
+from audioscope.core.process.allocator import keep_freed_memory
+keep_freed_memory()     # as every entry point does
+from audioscope.core.signal.audio import load_clip
+from audioscope.core.signal.features import compute_features
 paths = sys.argv[1:]
 for p in paths[:3]:
     compute_features(load_clip(p).signal)

@@ -1,4 +1,4 @@
-"""core.atomic_file: whole files or none, and no temporary files left by writers that were killed."""
+"""core.store.atomic_file: whole files or none, and no temporary files left by writers that were killed."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from audioscope.core.atomic_file import atomic_path, new_partial, remove_stale_partials
+from audioscope.core.store.atomic_file import atomic_path, new_partial, remove_stale_partials
 
 WRITER = """
 import sys, time
-from audioscope.core.atomic_file import atomic_path
+from audioscope.core.store.atomic_file import atomic_path
 with atomic_path(sys.argv[1]) as tmp:
     tmp.write_text("half of it")
     print("ready", tmp, flush=True)
@@ -128,7 +128,7 @@ def test_stale_staging_folders_are_removed_when_asked_for(tmp_path):
 
 AS_NOBODY = """
 import os
-from audioscope.core.atomic_file import remove_stale_partials
+from audioscope.core.store.atomic_file import remove_stale_partials
 os.setgid(65534)
 os.setuid(65534)            # now process 1 (root's) cannot be signalled: PermissionError
 print(remove_stale_partials("table.csv"))

@@ -1,4 +1,4 @@
-"""core.audio on the 44 original UrbanSound8K clips and on every format libsndfile writes."""
+"""core.signal.audio on the 44 original UrbanSound8K clips and on every format libsndfile writes."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import librosa
 import numpy as np
 import pytest
 import soundfile as sf
-
-from audioscope.core.audio import ANALYSIS_RATE, AudioLoadError, load_clip, read_format
 from wav_header import read_wav_header
+
+from audioscope.core.signal.audio import ANALYSIS_RATE, AudioLoadError, load_clip
 
 
 def test_all_originals_load_with_the_format_their_header_states(original_files):
@@ -138,11 +138,6 @@ def test_truncated_file_loads_what_is_there(tmp_path, stereo_clip):
 def test_files_over_the_memory_budget_are_refused_with_the_reason(original_files):
     with pytest.raises(AudioLoadError, match="over the 0 MiB budget"):
         load_clip(original_files[0], max_decoded_bytes=1000)
-
-
-def test_read_format_reads_only_the_header(original_files):
-    fmt = read_format(original_files[0])
-    assert fmt == load_clip(original_files[0]).format
 
 
 def test_levels(tmp_path):

@@ -13,8 +13,8 @@ import pytest
 import soundfile as sf
 import soxr
 
-from audioscope.core.audio import load_clip, read_levels
-from audioscope.core.audio_decoding import lookup_digest
+from audioscope.core.signal.audio import load_clip, read_levels
+from audioscope.core.signal.audio_decoding import lookup_digest
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from audioscope.core.bundle_folder import (DestinationRefused, check_destination, remove_stale_staging,
-                                           staged_bundle)
+from audioscope.core.model.bundle_folder import (
+    DestinationRefused,
+    check_destination,
+    remove_stale_staging,
+    staged_bundle,
+)
 
 CARD = {"format": 1, "recipe": "clip-stats-4", "models": {"final": {"file": "final.joblib"}}}
 
@@ -68,7 +72,7 @@ def test_a_killed_writer_leaves_nothing_behind_for_the_next_run(tmp_path):
     script = textwrap.dedent(f"""
         import os, sys, time
         from pathlib import Path
-        import audioscope.core.bundle_folder as bf
+        import audioscope.core.model.bundle_folder as bf
         out = Path({str(out)!r})
         with bf.staged_bundle(out) as staging:
             (staging / "final.joblib").write_text("new")

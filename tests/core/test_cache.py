@@ -1,20 +1,27 @@
-"""core.cache: keyed by content + parameters + code version, atomic, never an error."""
+"""core.store.cache: keyed by content + parameters + code version, atomic, never an error."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-from audioscope.core import cache as cache_module
-from audioscope.core.analysis import analyse_file
-from audioscope.core.cache import FeatureCache, file_digest
-from audioscope.core.features import FeatureParams
+from audioscope.core.signal.features import FeatureParams
+from audioscope.core.store import cache as cache_module
+from audioscope.core.store.cache import FeatureCache
+from audioscope.core.store.cached_analysis import analyse_file
+
+
+def file_digest(path) -> str:
+    """What the cache keys an analysis by: the SHA-256 of the file's bytes."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def entries(cache: FeatureCache) -> list:
@@ -90,19 +97,19 @@ def test_unwritable_cache_location_is_only_logged(tmp_path, original_files, capl
 
 
 def test_default_location_follows_the_environment_variable(tmp_path):
-    code = "from audioscope.core.cache import FeatureCache; print(FeatureCache().directory)"
+    code = "from audioscope.core.store.cache import FeatureCache; print(FeatureCache().directory)"
     env = {**os.environ, "AUDIOSCOPE_CACHE_DIR": str(tmp_path / "elsewhere")}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == str(tmp_path / "elsewhere" / "features")
 
 
-def test_short_clips_bypass_a_cache_with_a_minimum_duration(original_files, tmp_path):
-    cache = FeatureCache(tmp_path / "cache", min_duration_s=20.0)
-    analysis = analyse_file(original_files[0], cache=cache)      # a 4 s clip
+def test_short_clips_bypass_the_cache_when_asked(original_files, tmp_path):
+    cache = FeatureCache(tmp_path / "cache")
+    analysis = analyse_file(original_files[0], cache=cache, cache_from_s=20.0)      # a 4 s clip
     assert analysis.features.mel_db.shape[0] == 128
     assert not list((tmp_path / "cache").rglob("*.npz"))
     long_clip = tmp_path / "long.wav"
     repeats = int(np.ceil(21.0 / analysis.clip.duration))
     sf.write(long_clip, np.tile(analysis.clip.samples, (repeats, 1)), analysis.clip.format.sample_rate)
-    analyse_file(long_clip, cache=cache)                          # over 20 s: cached
+    analyse_file(long_clip, cache=cache, cache_from_s=20.0)      # over 20 s: cached
     assert len(list((tmp_path / "cache").rglob("*.npz"))) == 1

@@ -20,12 +20,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audioscope.core.analysis import analyse_file
-from audioscope.core.cache import FeatureCache
-from audioscope.core.dataset import load_dataset
-from audioscope.core.features import FeatureParams
-from audioscope.core.recipes import STATS
-from audioscope.core.vectors import extract_vectors, vectors_for_files
+from audioscope.core.batch.vectors import extract_vectors, vectors_for_files
+from audioscope.core.dataset.metadata import load_dataset
+from audioscope.core.model.recipes import STATS
+from audioscope.core.signal.features import FeatureParams
+from audioscope.core.store.cache import FeatureCache
+from audioscope.core.store.cached_analysis import analyse_file
 
 SWAPPER = textwrap.dedent("""
     import os, sys

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from audioscope.core.calibration import (calibrate, expected_calibration_error, fit_temperature,
-                                         reliability_bins, scaled)
+from audioscope.core.model.calibration import (
+    calibrate,
+    expected_calibration_error,
+    fit_temperature,
+    reliability_bins,
+    scaled,
+)
 
 
 def test_ece_by_hand() -> None:

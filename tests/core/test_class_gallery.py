@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 from us8k_subsets import clips_per_class_and_fold
 
-from audioscope.core.analysis import analyse_file
-from audioscope.core.audio import load_clip
-from audioscope.core.cache import FeatureCache
-from audioscope.core.class_gallery import GRID_SECONDS, compute_gallery, grid_frames
-from audioscope.core.dataset import CLASS_NAMES, Dataset, load_dataset
-from audioscope.core.features import FeatureParams, compute_features
-from audioscope.core.recipe import COARSE_PARAMS, SignalStats
-from audioscope.core.recipes import DEFAULT_RECIPE
+from audioscope.core.batch.class_gallery import GRID_SECONDS, compute_gallery, grid_frames
+from audioscope.core.dataset.metadata import CLASS_NAMES, Dataset, load_dataset
+from audioscope.core.model.recipes import DEFAULT_RECIPE
+from audioscope.core.model.stats_recipe import COARSE_PARAMS, SignalStats
+from audioscope.core.signal.audio import load_clip
+from audioscope.core.signal.features import FeatureParams, compute_features
+from audioscope.core.store.cache import FeatureCache
+from audioscope.core.store.cached_analysis import analyse_file
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,16 @@ import warnings
 import numpy as np
 import pytest
 
-from audioscope.core.analysis import analyse_file
-from audioscope.core.classifier import (ModelLoadError, ModelVersionWarning, UntrustedModelError,
-                                        bundled_model_dir, load_bundle)
-from audioscope.core.dataset import CLASS_NAMES, load_dataset
-from audioscope.core.calibration import scaled
+from audioscope.core.dataset.metadata import CLASS_NAMES, load_dataset
+from audioscope.core.model.calibration import scaled
+from audioscope.core.model.classifier import (
+    ModelLoadError,
+    ModelVersionWarning,
+    UntrustedModelError,
+    bundled_model_dir,
+    load_bundle,
+)
+from audioscope.core.store.cached_analysis import analyse_file
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +30,7 @@ def bundle():
 
 def test_bundle_loads_in_a_fresh_process_and_matches_its_card():
     code = ("import json, warnings; warnings.simplefilter('error')\n"
-            "from audioscope.core.classifier import load_bundle\n"
+            "from audioscope.core.model.classifier import load_bundle\n"
             "b = load_bundle()\n"
             "print(json.dumps({'models': sorted(b.models), 'card': sorted(b.card['models']),"
             " 'classes': [m.classes_.tolist() for m in b.models.values()]}))")
@@ -134,10 +139,10 @@ def test_another_scikit_learn_version_warns_or_fails_clearly(tmp_path):
 
 def test_the_numpy_soft_vote_gives_scikit_learns_probabilities(flac_root):
     """The stats recipe's soft vote (``--recipe stats`` bundles) has a numpy twin."""
-    from audioscope.core.fast_predict import SoftVote
-    from audioscope.core.recipes import STATS
-    from audioscope.core.training import _fit
-    from audioscope.core.vectors import vectors_for_files
+    from audioscope.core.batch.vectors import vectors_for_files
+    from audioscope.core.model.fast_predict import SoftVote
+    from audioscope.core.model.recipes import STATS
+    from audioscope.core.training.train import _fit
 
     files = [str(p) for p in sorted(flac_root.glob("audio/fold*/*.flac"))[::40]]
     vectors = np.array(vectors_for_files(files, recipe=STATS))

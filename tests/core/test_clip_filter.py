@@ -1,14 +1,13 @@
-"""core.clip_filter on the real 8732-row metadata: each criterion, combinations, speed."""
+"""core.dataset.clip_filter on the real 8732-row metadata: each criterion, combinations, the work
+the mask does (its speed is measured by `make bench`)."""
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 import pytest
 
-from audioscope.core.clip_filter import ClipFilter
-from audioscope.core.dataset import load_dataset
+from audioscope.core.dataset.clip_filter import ClipFilter
+from audioscope.core.dataset.metadata import load_dataset
 
 
 @pytest.fixture(scope="module")
@@ -89,17 +88,30 @@ def test_filters_are_hashable_values_and_reject_bad_salience():
         ClipFilter(availability="yes")
 
 
-def test_mask_is_fast_on_the_full_metadata(table):
-    filters = [ClipFilter(text="1"),
-               ClipFilter(classes={"siren", "dog_bark"}, folds={1, 2, 3}, salience=1,
-                          availability=False, text="10")]
-    for f in filters:
-        f.mask(table)
-        best = min(_seconds(lambda: f.mask(table)) for _ in range(10))
-        assert best < 0.005, f"{f.describe()}: {best * 1000:.1f} ms"
+def test_text_is_matched_only_in_the_rows_the_other_criteria_keep(table):
+    # The mask's speed (its 5 ms budget on 8732 rows) is measured by `make bench`; here, what
+    # keeps it fast: the whole-column criteria first, then the text compared with the file
+    # names of only the rows they kept.
+    compared = []
 
+    class Name(str):
+        def casefold(self):
+            compared.append(self)
+            return super().casefold()
 
-def _seconds(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+    counted = table.copy()
+    counted["slice_file_name"] = [Name(n) for n in table["slice_file_name"]]
+    names, fs_ids = table["slice_file_name"], table["fsID"].astype(str)
+    everything = ClipFilter(text="1")
+    combined = ClipFilter(classes={"siren", "dog_bark"}, folds={1, 2, 3}, salience=1,
+                          availability=False, text="10")
+    combined_rows = (table["class"].isin(["siren", "dog_bark"]) & table["fold"].isin([1, 2, 3])
+                     & (table["salience"] == 1) & ~table["available"]).to_numpy()
+    for f, kept in ((everything, np.ones(len(table), dtype=bool)), (combined, combined_rows)):
+        compared.clear()
+        mask = f.mask(counted)
+        expected = kept & (names.str.contains(f.text, regex=False)
+                           | fs_ids.str.contains(f.text, regex=False)).to_numpy()
+        assert np.array_equal(mask, expected) and 0 < mask.sum() < 8732
+        assert len(compared) == kept.sum()               # one comparison per kept row, no more
+    assert len(compared) < 8732 / 10                     # the combined filter's text: a few rows

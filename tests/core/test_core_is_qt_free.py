@@ -28,10 +28,10 @@ def run(code: str) -> subprocess.CompletedProcess:
 
 def test_every_core_module_imports_with_qt_blocked():
     modules = core_modules()
-    assert {"audioscope.core.dataset", "audioscope.core.audio", "audioscope.core.features",
-            "audioscope.core.cache"} <= set(modules)
+    assert {"audioscope.core.dataset.metadata", "audioscope.core.signal.audio", "audioscope.core.signal.features",
+            "audioscope.core.store.cache"} <= set(modules)
     code = "import importlib\n" + "".join(f"importlib.import_module({m!r})\n" for m in modules)
-    code += "import audioscope.cli, audioscope.app\nprint('imported')\n"
+    code += "import audioscope.cli.parser, audioscope.app\nprint('imported')\n"
     code += "try:\n    import PySide6\nexcept ImportError:\n    print('qt blocked')\n"
     result = run(code)
     assert result.returncode == 0, result.stderr
@@ -56,8 +56,8 @@ def test_headless_info_command_runs_with_qt_blocked(original_files):
 
 def test_analysing_and_predicting_a_clip_never_imports_librosa(original_files):
     # librosa (with numba) cost ~1 s and ~110 MB per process; the app computes its mel
-    # filterbank itself (core.mel_scale) and must not pull librosa in through any path.
-    code = ("import sys\nfrom audioscope.core.classifier import load_bundle\n"
+    # filterbank itself (core.signal.mel_scale) and must not pull librosa in through any path.
+    code = ("import sys\nfrom audioscope.core.model.classifier import load_bundle\n"
             f"print(load_bundle().predict_file({str(original_files[0])!r}).predicted in "
             "load_bundle().predict_file.__globals__['CLASS_NAMES'])\n"
             "print(sorted(m for m in ('librosa', 'numba', 'scipy.signal') if m in sys.modules))")

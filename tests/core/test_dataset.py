@@ -1,4 +1,4 @@
-"""core.dataset on the real metadata, on converted copies, and on every kind of defect."""
+"""core.dataset.metadata on the real metadata, on converted copies, and on every kind of defect."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from audioscope.core.dataset import CLASS_NAMES, DatasetError, find_dataset_root, load_dataset
+from audioscope.core.dataset.metadata import CLASS_NAMES, DatasetError, find_dataset_root, load_dataset
 
 HEADER = "slice_file_name,fsID,start,end,salience,fold,classID,class"
 GOOD_ROWS = ["100032-3-0-0.wav,100032,0.0,0.317551,1,5,3,dog_bark",
@@ -287,7 +287,7 @@ def test_a_dangling_symlink_is_missing_not_outside(tmp_path, flac_root):
 
 
 def test_a_path_whose_folders_cannot_be_looked_into_belongs_to_no_dataset():
-    from audioscope.core.dataset import row_of_file
+    from audioscope.core.dataset.metadata import row_of_file
 
     too_long = "/" + "/".join(["p" * 200] * 22) + "/x.wav"       # 4449 characters: ENAMETOOLONG
     assert row_of_file(too_long) is None

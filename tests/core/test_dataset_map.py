@@ -1,4 +1,4 @@
-"""core.dataset_map: t-SNE layout of clip vectors, placing new vectors, and the map cache."""
+"""core.batch.dataset_map: t-SNE layout of clip vectors, placing new vectors, and the map cache."""
 
 from __future__ import annotations
 
@@ -8,11 +8,19 @@ import shutil
 import numpy as np
 import pytest
 
-from audioscope.core.cache import FeatureCache
-from audioscope.core.dataset import Dataset, load_dataset
-from audioscope.core.dataset_map import (MAX_COMPONENTS, N_NEIGHBOURS, DatasetMap, compute_map,
-                                         file_vectors, map_from_vectors, map_key, perplexity_for)
-from audioscope.core.training import extract_vectors, vectors_for_files
+from audioscope.core.batch.dataset_map import (
+    MAX_COMPONENTS,
+    N_NEIGHBOURS,
+    DatasetMap,
+    compute_map,
+    file_vectors,
+    map_from_vectors,
+    map_key,
+    perplexity_for,
+)
+from audioscope.core.batch.vectors import extract_vectors, vectors_for_files
+from audioscope.core.dataset.metadata import Dataset, load_dataset
+from audioscope.core.store.cache import FeatureCache
 
 CLUSTERS = 4
 

@@ -18,11 +18,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audioscope.core.audio import load_clip
-from audioscope.core.embedding import aisfx_input, birdnet_input
-from audioscope.core.embedding.clip_embedding import EMBEDDING_LENGTH, embedding_vectors
-from audioscope.core.embedding.runtime import (EmbeddingModelError, OnnxModel, embeddings_dir,
-                                               read_manifest, shared_model)
+from audioscope.core.model.embedding import aisfx_input, birdnet_input
+from audioscope.core.model.embedding.clip_embedding import EMBEDDING_LENGTH, embedding_vectors
+from audioscope.core.model.embedding.runtime import (
+    EmbeddingModelError,
+    OnnxModel,
+    embeddings_dir,
+    read_manifest,
+    shared_model,
+)
+from audioscope.core.signal.audio import load_clip
 
 REFERENCE = Path(__file__).parent / "data" / "embedding_reference.npz"
 MIN_COSINE = 0.999999          # the tolerances make embeddings verifies the conversion with
@@ -126,7 +131,7 @@ def test_no_torch_or_tensorflow_at_run_time() -> None:
     for name in ("torch", "tensorflow", "tflite_runtime", "ai_edge_litert"):
         assert importlib.util.find_spec(name) is None, f"{name} is installed in the app's environment"
     code = ("import sys, numpy as np\n"
-            "from audioscope.core.embedding.clip_embedding import embedding_vectors\n"
+            "from audioscope.core.model.embedding.clip_embedding import embedding_vectors\n"
             "embedding_vectors([np.zeros(22050, np.float32)], 22050)\n"
             "bad = [m for m in sys.modules if m.split('.')[0] in ('torch', 'tensorflow', 'librosa')]\n"
             "assert not bad, bad\n"
@@ -137,7 +142,7 @@ def test_no_torch_or_tensorflow_at_run_time() -> None:
 
 
 def test_a_superseded_job_stops_before_its_next_inference(reference) -> None:
-    from audioscope.core.cancellation import Cancelled, cancellable
+    from audioscope.core.process.cancellation import Cancelled, cancellable
 
     _, clips = reference
     calls = []

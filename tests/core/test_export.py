@@ -1,4 +1,4 @@
-"""core.export: the filtered table and the features of chosen clips, written whole or not at all."""
+"""core.batch.export: the filtered table and the features of chosen clips, written whole or not at all."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audioscope.core.analysis import analyse_file
-from audioscope.core.cache import FeatureCache
-from audioscope.core.clip_filter import ClipFilter
-from audioscope.core.dataset import load_dataset
-from audioscope.core.export import ExportError, export_clip_features, write_table_csv
-from audioscope.core.recipes import DEFAULT_RECIPE
-from audioscope.core.training import vectors_for_files
+from audioscope.core.batch.export import ExportError, export_clip_features, write_table_csv
+from audioscope.core.batch.vectors import vectors_for_files
+from audioscope.core.dataset.clip_filter import ClipFilter
+from audioscope.core.dataset.metadata import load_dataset
+from audioscope.core.model.recipes import DEFAULT_RECIPE
+from audioscope.core.store.cache import FeatureCache
+from audioscope.core.store.cached_analysis import analyse_file
 
 
 @pytest.fixture(scope="module")

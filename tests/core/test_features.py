@@ -1,4 +1,4 @@
-"""core.features equals librosa's feature calls on real clips, and behaves on edge cases."""
+"""core.signal.features equals librosa's feature calls on real clips, and behaves on edge cases."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audioscope.core.audio import load_clip
-from audioscope.core.features import FeatureParams, compute_feature_sets, compute_features, envelope
-from audioscope.core.recipe import COARSE_PARAMS
+from audioscope.core.model.stats_recipe import COARSE_PARAMS
+from audioscope.core.signal.audio import load_clip
+from audioscope.core.signal.features import FeatureParams, compute_feature_sets, compute_features, envelope
 
 MEL_TOL_DB = 1e-3
 MFCC_TOL = 1e-2

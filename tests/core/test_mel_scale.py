@@ -1,4 +1,4 @@
-"""core.mel_scale rebuilds librosa's Slaney mel scale and filterbank bit for bit."""
+"""core.signal.mel_scale rebuilds librosa's Slaney mel scale and filterbank bit for bit."""
 
 from __future__ import annotations
 
@@ -9,7 +9,13 @@ import librosa
 import numpy as np
 import pytest
 
-from audioscope.core.mel_scale import empty_bands, hz_to_mel, mel_filterbank, mel_frequencies, mel_to_hz
+from audioscope.core.signal.mel_scale import (
+    empty_bands,
+    hz_to_mel,
+    mel_filterbank,
+    mel_frequencies,
+    mel_to_hz,
+)
 
 SETTINGS = [
     (sr, n_fft, n_mels, fmin, fmax)

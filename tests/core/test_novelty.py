@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from audioscope.core.novelty import Novelty, fit_novelty
+from audioscope.core.model.novelty import Novelty, fit_novelty
 
 
 def _clusters(rng, n_per=200, d=16):

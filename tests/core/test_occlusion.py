@@ -1,13 +1,19 @@
-"""core.occlusion: each segment replaced by the clip's quietest stretch, and the probability drop."""
+"""core.model.occlusion: each segment replaced by the clip's quietest stretch, and the probability drop."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from audioscope.core.audio import load_clip
-from audioscope.core.classifier import load_bundle
-from audioscope.core.occlusion import MAX_DURATION_S, occluded_signals, occlusion, segment_bounds, why_not
+from audioscope.core.model.classifier import load_bundle
+from audioscope.core.model.occlusion import (
+    MAX_DURATION_S,
+    occluded_signals,
+    occlusion,
+    segment_bounds,
+    why_not,
+)
+from audioscope.core.signal.audio import load_clip
 
 
 @pytest.fixture(scope="module")

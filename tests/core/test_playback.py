@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from alsa_sink import AlsaSink, case_names, run_case
-from audioscope.core.playback import PlaybackUnavailable, fit_channels
+
+from audioscope.core.playback.device import PlaybackUnavailable, fit_channels
 
 CASES = Path(__file__).with_name("playback_cases.py")
 SINK_FOR = {"test_a_device_that_only_accepts_48_khz_gets_resampled_audio": "a52",

@@ -1,4 +1,4 @@
-"""core.process_pool: forked workers where that is safe, joblib everywhere else; same results."""
+"""core.process.process_pool: forked workers where that is safe, joblib everywhere else; same results."""
 
 from __future__ import annotations
 
@@ -17,11 +17,18 @@ from tests.us8k_subsets import FLAC_22K
 # Each case runs in a fresh interpreter: whether forking is safe depends on the whole process
 # (its threads, whether Qt is loaded), which the test session itself does not control.
 CASE = r"""
-import json, os, sys, threading
+import json, os, sys, threading, time
 import numpy as np
-from audioscope.core.process_pool import run_tasks, pool_kind
+from audioscope.core.process.process_pool import run_tasks, pool_kind
 
-def task(i):
+def task(i, barrier):
+    if barrier:     # a folder: each task waits until two processes have started one
+        open(os.path.join(barrier, str(os.getpid())), "w").close()
+        deadline = time.monotonic() + 60
+        while len(os.listdir(barrier)) < 2:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no second process ran a task: {os.listdir(barrier)}")
+            time.sleep(0.005)
     return i, os.getpid()
 
 case = sys.argv[1]
@@ -37,17 +44,18 @@ stats = {}
 if case == "threading-backend":
     import joblib
     with joblib.parallel_config(backend="threading"):
-        results = list(run_tasks(task, [(i,) for i in range(20)], jobs=2, stats=stats))
+        results = list(run_tasks(task, [(i, "") for i in range(20)], jobs=2, stats=stats))
 else:
-    results = list(run_tasks(task, [(i,) for i in range(20)], jobs=int(sys.argv[2]), stats=stats))
+    results = list(run_tasks(task, [(i, sys.argv[3]) for i in range(20)], jobs=int(sys.argv[2]), stats=stats))
 print(json.dumps({"pool": stats["pool"], "order": [r[0] for r in results],
                   "pids": sorted({r[1] for r in results}), "me": os.getpid()}))
 """
 
 
-def run_case(case: str, jobs: int = 2) -> dict:
-    out = subprocess.run([sys.executable, "-c", CASE, case, str(jobs)], capture_output=True, text=True,
-                         timeout=120)
+def run_case(case: str, jobs: int = 2, barrier: str = "") -> dict:
+    """With a ``barrier`` folder, every task waits until two processes have each begun one."""
+    out = subprocess.run([sys.executable, "-c", CASE, case, str(jobs), barrier], capture_output=True,
+                         text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
 
@@ -56,11 +64,14 @@ FORKS = sys.platform.startswith("linux") and sys.version_info[:2] == (3, 11)
 
 
 @pytest.mark.skipif(not FORKS, reason="forking is used on Linux with Python 3.11 only")
-def test_a_plain_process_forks_its_workers():
-    result = run_case("plain")
+def test_a_plain_process_forks_its_workers(tmp_path):
+    # The tasks wait for each other (a barrier), so one worker cannot take them all while the
+    # other is still starting: it passes only if two processes run tasks at the same time.
+    result = run_case("plain", barrier=str(tmp_path))
     assert result["pool"] == "forked processes"
     assert result["order"] == list(range(20))                      # results come back in order
     assert len(result["pids"]) == 2 and result["me"] not in result["pids"]   # two other processes
+    assert sorted(int(name) for name in os.listdir(tmp_path)) == result["pids"]
     assert run_case("qt-imported")["pool"] == "forked processes"
 
 
@@ -73,7 +84,7 @@ def test_processes_that_must_not_fork_use_joblib(case, jobs):
 
 @pytest.mark.skipif(not FORKS, reason="forking is used on Linux with Python 3.11 only")
 def test_a_single_task_runs_in_the_calling_process():
-    code = ("import os\nfrom audioscope.core.process_pool import run_tasks\n"
+    code = ("import os\nfrom audioscope.core.process.process_pool import run_tasks\n"
             "def task(i):\n    return os.getpid()\n"
             "stats = {}\nprint(list(run_tasks(task, [(0,)], jobs=2, stats=stats)) == [os.getpid()], stats['pool'])\n"
             "print(list(run_tasks(task, [], jobs=2, stats=stats)), repr(stats['pool']))\n")
@@ -82,8 +93,8 @@ def test_a_single_task_runs_in_the_calling_process():
 
 
 LAZY = r"""
-import json, os, sys, time
-from audioscope.core.process_pool import run_tasks
+import json, multiprocessing, os, sys, time
+from audioscope.core.process.process_pool import run_tasks
 
 def task(i, folder):
     time.sleep(0.1)
@@ -96,12 +107,12 @@ def tasks():
         pulled.append(i)
         yield i, sys.argv[1]
 
-started = time.perf_counter()
 results = run_tasks(task, tasks(), jobs=2)
 first = next(results)
 pulled_at_first = len(pulled)
 results.close()                     # the caller stops early
-print(json.dumps({"first": first, "pulled_at_first": pulled_at_first, "seconds": time.perf_counter() - started,
+print(json.dumps({"first": first, "pulled_at_first": pulled_at_first, "pulled": len(pulled),
+                  "workers_left": len(multiprocessing.active_children()),
                   "ran": len(os.listdir(sys.argv[1]))}))
 """
 
@@ -113,11 +124,12 @@ def test_tasks_are_taken_a_few_ahead_and_dropped_when_the_caller_stops(tmp_path)
     result = json.loads(out.stdout)
     assert result["first"] == 0
     assert result["pulled_at_first"] <= 2 * 2 + 1            # not the whole list up front
-    assert result["ran"] <= 8 and result["seconds"] < 2.0      # 40 tasks of 0.1 s were not all run
+    assert result["workers_left"] == 0                        # close() ended the workers: no more will run
+    assert result["pulled"] <= 2 * 2 + 1 and result["ran"] <= result["pulled"]   # of the 40, only those taken
 
 
 def test_a_failing_task_raises_in_the_caller():
-    code = ("from audioscope.core.process_pool import run_tasks\n"
+    code = ("from audioscope.core.process.process_pool import run_tasks\n"
             "def task(i):\n    if i == 3: raise ValueError('task 3 failed')\n    return i\n"
             "list(run_tasks(task, [(i,) for i in range(8)], jobs=2))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
@@ -127,8 +139,8 @@ def test_a_failing_task_raises_in_the_caller():
 EXTRACT = r"""
 import json, sys
 import numpy as np
-from audioscope.core.cache import FeatureCache
-from audioscope.core.vectors import extract_vectors, vectors_for_files
+from audioscope.core.store.cache import FeatureCache
+from audioscope.core.batch.vectors import extract_vectors, vectors_for_files
 cache = FeatureCache(sys.argv[1])
 paths = sys.argv[2:]
 stats, again = {}, {}
@@ -156,7 +168,7 @@ def test_forked_extraction_equals_computing_in_this_process_and_fills_the_cache(
 # forked ones, or loky's when a second thread makes forking unsafe.
 SLOW = r"""
 import sys, threading, time
-from audioscope.core.process_pool import run_tasks
+from audioscope.core.process.process_pool import run_tasks
 
 def task(i):
     time.sleep(60)
@@ -245,7 +257,7 @@ def test_ctrl_c_is_left_to_the_parent_which_stops_its_workers(kind, slow_parent)
 
 BIG_RESULTS = r"""
 import os, signal, sys, threading
-from audioscope.core.process_pool import run_tasks
+from audioscope.core.process.process_pool import run_tasks
 
 def task(i):
     return b"x" * 4_000_000          # more than a pipe holds: workers are mostly mid-send

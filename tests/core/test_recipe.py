@@ -7,12 +7,12 @@ import sqlite3
 import numpy as np
 import pytest
 
-from audioscope.core.analysis import analyse_file
-from audioscope.core.cache import FeatureCache
-from audioscope.core.dataset import load_dataset
-from audioscope.core.features import FeatureParams, compute_features
-from audioscope.core.recipe import COARSE_PARAMS, VECTOR_LENGTH, clip_vector, clip_vectors
-from audioscope.core.training import extract_vectors, vectors_for_files
+from audioscope.core.batch.vectors import extract_vectors, vectors_for_files
+from audioscope.core.dataset.metadata import load_dataset
+from audioscope.core.model.stats_recipe import COARSE_PARAMS, VECTOR_LENGTH, clip_vector, clip_vectors
+from audioscope.core.signal.features import FeatureParams, compute_features
+from audioscope.core.store.cache import FeatureCache
+from audioscope.core.store.cached_analysis import analyse_file
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def test_extraction_names_bad_files_and_caches_good_ones(flac_root, tmp_path):
 
 
 def test_percentiles_equal_numpys_bit_for_bit():
-    from audioscope.core.recipe import percentiles
+    from audioscope.core.model.stats_recipe import percentiles
 
     rng = np.random.default_rng(0)
     for trial in range(500):

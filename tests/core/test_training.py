@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from us8k_subsets import clips_per_class_and_fold
 
-from audioscope.core.cache import FeatureCache
-from audioscope.core.classifier import load_bundle
-from audioscope.core.dataset import CLASS_NAMES, Dataset
-from audioscope.core.training import leave_one_fold_out, train
+from audioscope.core.dataset.metadata import CLASS_NAMES, Dataset
+from audioscope.core.model.classifier import load_bundle
+from audioscope.core.store.cache import FeatureCache
+from audioscope.core.training.train import leave_one_fold_out, train
 
 
 @pytest.fixture(scope="module")

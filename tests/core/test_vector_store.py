@@ -1,10 +1,9 @@
-"""core.vector_store: clip vectors in one SQLite file, shared by threads and processes, never an error."""
+"""core.store.vector_store: clip vectors in one SQLite file, shared by threads and processes, never an error."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -14,9 +13,9 @@ import threading
 import numpy as np
 import pytest
 
-from audioscope.core import vector_store
-from audioscope.core.cache import FeatureCache
-from audioscope.core.vector_store import VectorStore
+from audioscope.core.store import vector_store
+from audioscope.core.store.cache import FeatureCache
+from audioscope.core.store.vector_store import VectorStore
 
 
 def vectors(n: int, seed: int = 0) -> dict[str, np.ndarray]:
@@ -76,7 +75,7 @@ def test_threads_read_while_another_thread_writes(tmp_path):
 WRITER = """
 import sys
 import numpy as np
-from audioscope.core.vector_store import VectorStore
+from audioscope.core.store.vector_store import VectorStore
 store = VectorStore(sys.argv[1])
 seed = int(sys.argv[2])
 rng = np.random.default_rng(seed)

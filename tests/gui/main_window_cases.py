@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from alsa_sink import AlsaSink
 from PySide6.QtCore import Qt
 
-from alsa_sink import AlsaSink
-from audioscope.core.clip_filter import ClipFilter
-from audioscope.core.playback import PAUSED, PLAYING
+from audioscope.core.dataset.clip_filter import ClipFilter
+from audioscope.core.playback.state import PlaybackState
 
 
 def test_space_in_the_table_plays_the_playhead_follows_and_down_auditions_the_next(window, qtbot, originals_root):
@@ -20,7 +20,7 @@ def test_space_in_the_table_plays_the_playhead_follows_and_down_auditions_the_ne
     table = window.browser.table
     table.setFocus()
     qtbot.keyClick(table, Qt.Key.Key_Space)          # the table would use Space to select
-    assert window.transport.engine.state == PLAYING
+    assert window.transport.engine.state == PlaybackState.PLAYING
     qtbot.wait(1200)
     position = window.transport.engine.position_seconds()
     assert 0.6 < position < 1.4
@@ -31,10 +31,10 @@ def test_space_in_the_table_plays_the_playhead_follows_and_down_auditions_the_ne
     assert second.args[0].request.path != first.args[0].request.path
     # auditioning continues on the next clip, from its start
     qtbot.waitUntil(lambda: window.transport.clip is second.args[0].analysis.clip, timeout=5000)
-    assert window.transport.engine.state == PLAYING
+    assert window.transport.engine.state == PlaybackState.PLAYING
     assert window.transport.engine.position_seconds() < 0.5
     qtbot.keyClick(table, Qt.Key.Key_Space)
-    assert window.transport.engine.state == PAUSED
+    assert window.transport.engine.state == PlaybackState.PAUSED
 
 
 def test_a_clip_asked_for_by_name_is_selected_even_when_filtered_out_and_plays(window, qtbot, originals_root):
@@ -47,9 +47,9 @@ def test_a_clip_asked_for_by_name_is_selected_even_when_filtered_out_and_plays(w
     assert got.args[0].request.row["slice_file_name"] == name
     assert not window.browser.proxy.clip_filter.is_active     # the filter that hid it was cleared
     qtbot.waitUntil(lambda: window.transport.clip is got.args[0].analysis.clip, timeout=5000)
-    assert window.transport.engine.state == PLAYING
+    assert window.transport.engine.state == PlaybackState.PLAYING
     window.browser.filter_bar.set_filter(ClipFilter(availability=True), notify=True)
     with qtbot.waitSignal(window.current.inspected, timeout=30_000):
         window.browser.select_row(3)                                   # a plain selection
     qtbot.waitUntil(lambda: window.transport.clip is window.current.inspection.analysis.clip, timeout=5000)
-    assert window.transport.engine.state == PLAYING           # auditioning continues, as with Down
+    assert window.transport.engine.state == PlaybackState.PLAYING           # auditioning continues, as with Down

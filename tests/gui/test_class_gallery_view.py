@@ -6,12 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from us8k_subsets import clips_per_class_and_fold
 from PySide6.QtCore import Qt
+from us8k_subsets import clips_per_class_and_fold
 
-from audioscope.core.cache import FeatureCache
-from audioscope.core.dataset import CLASS_NAMES, Dataset, load_dataset, readable_class
-from audioscope.gui.class_gallery import ClassGalleryView
+from audioscope.core.dataset.metadata import CLASS_NAMES, Dataset, load_dataset, readable_class
+from audioscope.core.store.cache import FeatureCache
+from audioscope.gui.tabs.class_gallery import ClassGalleryView
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 

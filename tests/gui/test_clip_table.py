@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from PySide6.QtCore import QModelIndex, QPoint, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QTableView
 
-from audioscope.core.clip_filter import ClipFilter
-from audioscope.core.dataset import load_dataset
-from audioscope.gui.clip_table import COLUMNS, SORT_ROLE, ClipFilterProxy, ClipTableModel
+from audioscope.core.dataset.clip_filter import ClipFilter
+from audioscope.core.dataset.metadata import load_dataset
+from audioscope.gui.browser.clip_table import COLUMNS, SORT_ROLE, ClipFilterProxy, ClipTableModel
 
 FILE, CLASS, FOLD, SALIENCE, DURATION, FSID, AVAILABLE = range(7)
 ASC, DESC = Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder
@@ -162,22 +160,56 @@ def test_proxy_accepts_only_a_clip_table_model(qtbot):
         ClipFilterProxy().setSourceModel(QStandardItemModel())
 
 
-def test_filter_and_sort_are_fast_on_8732_rows(proxy, qtbot):
-    start = time.perf_counter()
-    proxy.set_filter(ClipFilter(classes={"siren", "dog_bark"}, folds={1, 2, 3}, text="1"))
-    filtered = time.perf_counter() - start
-    start = time.perf_counter()
+class CountingModel(ClipTableModel):
+    """A ClipTableModel that counts what the proxy and the view ask it for, per role."""
+
+    def __init__(self, dataset) -> None:
+        super().__init__(dataset)
+        self.calls: dict[int, int] = {}
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        self.calls[role] = self.calls.get(role, 0) + 1
+        return super().data(index, role)
+
+
+def test_filter_and_sort_are_whole_column_work_on_8732_rows(qtbot, dataset, monkeypatch):
+    # Their speed (the 0.2 s budget) is measured by `make bench`; here, the work that makes
+    # them fast: one mask per filter change, none per sort, no per-row model data for either
+    # (the proxy never sorts by itself), and a repaint reads only the rows on screen.
+    masks = []
+    real_mask = ClipFilter.mask
+    monkeypatch.setattr(ClipFilter, "mask", lambda self, table: masks.append(self) or real_mask(self, table))
+    model = CountingModel(dataset)
+    proxy = ClipFilterProxy()
+    proxy.setSourceModel(model)
+    view = QTableView()
+    view.setModel(proxy)
+    qtbot.addWidget(view)
+    view.resize(900, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    view.grab()                                          # the first paint, done before counting
+    table = dataset.table
+    chosen = ClipFilter(classes={"siren", "dog_bark"}, folds={1, 2, 3}, text="1")
+    masks.clear()
+    model.calls.clear()
+    proxy.set_filter(chosen)
+    expected = (table["class"].isin(["siren", "dog_bark"]) & table["fold"].isin([1, 2, 3])
+                & (table["slice_file_name"].str.contains("1") | table["fsID"].astype(str).str.contains("1")))
+    assert proxy.rowCount() == int(expected.sum()) > 0
+    assert masks == [chosen] and model.calls == {}
     proxy.set_filter(ClipFilter())
-    unfiltered = time.perf_counter() - start
-    assert proxy.rowCount() == 8732
-    sort_times = []
+    assert proxy.rowCount() == 8732 and masks == [chosen, ClipFilter()] and model.calls == {}
+    masks.clear()
+    on_screen = view.viewport().height() // view.rowHeight(0) + 2
     for col in range(7):
-        start = time.perf_counter()
         proxy.sort(col, DESC)
-        proxy.view.viewport().repaint()
-        sort_times.append(time.perf_counter() - start)
-    assert filtered < 0.2 and unfiltered < 0.2, (filtered, unfiltered)
-    assert max(sort_times) < 0.2, sort_times
+        assert model.calls.get(SORT_ROLE, 0) == 0, COLUMNS[col]
+        model.calls.clear()
+        view.grab()                                      # a full render of the view
+        shown = model.calls.get(Qt.ItemDataRole.DisplayRole, 0)
+        assert 0 < shown <= on_screen * 7, (COLUMNS[col], shown, on_screen)
+    assert masks == []                                   # sorting reuses the mask
     assert column(proxy, AVAILABLE)[:45] == ["yes"] * 44 + ["missing"]  # last sort: Available
 
 

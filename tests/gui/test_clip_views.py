@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import statistics
-import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -12,9 +10,10 @@ import pytest
 import soundfile as sf
 from PySide6.QtCore import QPoint, QPointF, Qt
 
-from audioscope.core.analysis import analyse_file
-from audioscope.core.dataset import load_dataset
-from audioscope.gui.clip_views import MFCC_Z_LIMIT, ClipViews
+from audioscope.core.dataset.metadata import load_dataset
+from audioscope.core.signal.features import FeatureParams
+from audioscope.core.store.cached_analysis import analyse_file
+from audioscope.gui.clip.clip_views import MFCC_Z_LIMIT, ClipViews
 
 DOG_BARK = "fold1/31323-3-0-1.wav"    # 44.1 kHz stereo, 4 s, barks with clear mel structure
 SIREN = "fold1/40722-8-0-0.wav"       # 11.025 kHz mono 8-bit, 4 s
@@ -134,8 +133,8 @@ def test_hovering_reads_out_time_frequency_db_and_mfcc_values(views, bark, qtbot
     at = view_point(views, views.mel_plot, pos)
     col, row = round(at.x() * f.params.sample_rate / f.params.hop_length), int(at.y())
     assert db == pytest.approx(float(f.mel_db[row, col]), abs=0.05)
-    assert views.crosshair_x["waveform"].isVisible() and views.crosshair_x["mfcc"].value() == pytest.approx(at.x())
-    assert views.crosshair_y["mel"].isVisible() and not views.crosshair_y["mfcc"].isVisible()
+    assert views.crosshair.x_lines["waveform"].isVisible() and views.crosshair.x_lines["mfcc"].value() == pytest.approx(at.x())
+    assert views.crosshair.y_lines["mel"].isVisible() and not views.crosshair.y_lines["mfcc"].isVisible()
 
     pos = pixel(views, views.mfcc_plot, 2.0, 3.0)
     qtbot.wait(30)     # pyqtgraph drops mouse moves closer than 1/mouseRateLimit (10 ms)
@@ -184,20 +183,29 @@ def test_colour_map_db_range_and_a_shared_colour_scale(views, bark, originals_ro
     assert tuple(views.mel_image.levels) == pytest.approx((siren_top - 90, siren_top))
 
 
-def test_set_analysis_is_fast(views, bark, dataset):
+def test_drawing_the_same_clip_again_leaves_the_axes_alone(views, bark, dataset, monkeypatch):
+    # set_analysis's speed (median under 0.25 s for a 4 s clip) is measured by `make bench`;
+    # here, the work it skips when nothing changed: new frequency ticks or a new amplitude
+    # range would redraw their axes on every selection.
     row = dataset.row_for_file(bark.clip.path)
-    times = []
+    calls = []
+    axis = views.mel_plot.getAxis("left")
+    real_ticks, real_range = axis.setTicks, views.wave_plot.setYRange
+    monkeypatch.setattr(axis, "setTicks", lambda *a, **k: calls.append("ticks") or real_ticks(*a, **k))
+    monkeypatch.setattr(views.wave_plot, "setYRange",
+                        lambda *a, **k: calls.append("range") or real_range(*a, **k))
     for _ in range(15):
-        start = time.perf_counter()
         views.set_analysis(bark, row)
-        times.append(time.perf_counter() - start)
-    median = statistics.median(times)
-    print(f"set_analysis on a 4 s clip: median {median * 1000:.1f} ms")
-    assert median < 0.25
+    assert calls == []
+    assert views.mel_image.image.shape == bark.features.mel_db.shape   # and the clip is drawn
+    views.set_analysis(analyse_file(bark.clip.path, FeatureParams(n_mels=64)), row)
+    assert calls == ["ticks"]                            # a new mel axis does get new ticks
 
 
 @pytest.mark.slow
-def test_a_ten_minute_file_draws_in_reasonable_time(qtbot, tmp_path, flac_root):
+def test_a_ten_minute_file_is_drawn_decimated(qtbot, tmp_path, flac_root):
+    from audioscope.core.inspection.view_images import MAX_IMAGE_COLUMNS
+
     files = sorted((flac_root / "audio" / "fold1").glob("*.flac"))
     pieces, total = [], 0
     for path in files:                       # real audio: fold 1 clips back to back
@@ -215,17 +223,18 @@ def test_a_ten_minute_file_draws_in_reasonable_time(qtbot, tmp_path, flac_root):
     widget.resize(1000, 700)
     widget.show()
     qtbot.waitExposed(widget)
-    start = time.perf_counter()
     widget.set_analysis(analysis)
     widget.graphics.grab()                   # forces a full render of all three plots
-    elapsed = time.perf_counter() - start
-    print(f"10-minute file: set_analysis + first render {elapsed * 1000:.0f} ms")
-    assert elapsed < 2.0
+    # its time (under 2 s) is measured by `make bench`; what bounds it: the images drawn are
+    # decimated to MAX_IMAGE_COLUMNS columns, the waveform is the 2000-bin envelope
+    assert widget.mel_image.image.shape == (analysis.features.mel_db.shape[0], MAX_IMAGE_COLUMNS)
+    assert widget.mfcc_image.image.shape == (analysis.features.mfcc.shape[0], MAX_IMAGE_COLUMNS)
+    assert widget.wave_upper.getData()[0].size == 2000
     assert widget.master.viewRange()[0] == pytest.approx([0, 600], abs=0.05)
 
 
 def test_long_spectrograms_are_decimated_for_drawing_only():
-    from audioscope.gui.clip_views import MAX_IMAGE_COLUMNS, decimate_columns
+    from audioscope.core.inspection.view_images import MAX_IMAGE_COLUMNS, decimate_columns
 
     image = np.random.default_rng(0).normal(size=(128, 25_840)).astype(np.float32)
     peaks = decimate_columns(image, np.maximum)

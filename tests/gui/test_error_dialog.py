@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
-from audioscope.gui.error_dialog import install_excepthook
+from audioscope.gui.window.error_dialog import install_excepthook
 
 
 @pytest.mark.qt_no_exception_capture

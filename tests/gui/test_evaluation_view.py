@@ -4,7 +4,6 @@ filter that lists exactly that cell's clips; the filter bar shows and removes th
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from pathlib import Path
 
@@ -13,12 +12,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from audioscope.core.classifier import bundled_model_dir
-from audioscope.core.clip_filter import ClipFilter
-from audioscope.core.dataset import CLASS_NAMES, load_dataset
-from audioscope.gui.clip_table import ClipFilterProxy, ClipTableModel
-from audioscope.gui.evaluation_view import EvaluationView
-from audioscope.gui.filter_bar import FilterBar
+from audioscope.core.dataset.clip_filter import ClipFilter
+from audioscope.core.dataset.metadata import CLASS_NAMES, load_dataset
+from audioscope.core.model.classifier import bundled_model_dir
+from audioscope.gui.browser.clip_table import ClipFilterProxy, ClipTableModel
+from audioscope.gui.browser.filter_bar import FilterBar
+from audioscope.gui.tabs.evaluation_view import EvaluationView
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -35,7 +34,7 @@ def card_count(card: dict, true_class: str, predicted: str) -> int:
 
 @pytest.fixture(scope="module")
 def predictions() -> pd.DataFrame:
-    """The bundle's out-of-fold predictions, read here independently of core.evaluation."""
+    """The bundle's out-of-fold predictions, read here independently of core.model.evaluation."""
     return pd.read_csv(bundled_model_dir() / "cv_predictions.csv")
 
 
@@ -103,14 +102,10 @@ def test_bars_show_fold_accuracies_and_the_tutorial_baseline(view, card):
             f"{100 * numbers['accuracy']:.1f} %  ({numbers['n_clips']} clips)"
     assert values[("Mean of folds", "model")] == \
         f"{100 * cv['mean_accuracy']:.1f} %  ± {100 * cv['std_accuracy']:.1f}"
-    # the tutorial's line of report.txt: "tutorial (…)  fold 1: 0.391  fold 2: 0.364  mean 0.377 …"
-    report = (bundled_model_dir() / "report.txt").read_text(encoding="utf-8")
-    line = next(l for l in report.splitlines() if l.startswith("tutorial"))
-    baseline = re.search(r"fold 1: ([0-9.]+)\s+fold 2: ([0-9.]+)\s+mean ([0-9.]+)", line)
-    assert baseline, line
-    assert values[("Fold 1", "baseline")] == f"{100 * float(baseline[1]):.1f} %"
-    assert values[("Fold 2", "baseline")] == f"{100 * float(baseline[2]):.1f} %"
-    assert values[("Mean of folds", "baseline")] == f"{100 * float(baseline[3]):.1f} %"
+    baseline = card["baseline"]["cross_validation"]        # the tutorial's, measured in training
+    assert values[("Fold 1", "baseline")] == f"{100 * baseline['folds']['1']['accuracy']:.1f} %"
+    assert values[("Fold 2", "baseline")] == f"{100 * baseline['folds']['2']['accuracy']:.1f} %"
+    assert values[("Mean of folds", "baseline")] == f"{100 * baseline['mean_accuracy']:.1f} %"
     headers = {label.text() for label in view.bars.findChildren(QLabel)}
     assert f"<b>audioscope model ({card['model']})</b>" in headers
 

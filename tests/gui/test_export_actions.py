@@ -9,8 +9,8 @@ import pandas as pd
 from PySide6.QtCore import QItemSelectionModel
 from PySide6.QtGui import QImage
 
-from audioscope.core.clip_filter import ClipFilter
-from audioscope.core.training import vectors_for_files
+from audioscope.core.batch.vectors import vectors_for_files
+from audioscope.core.dataset.clip_filter import ClipFilter
 
 WAIT_MS = 30_000
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from audioscope.core.dataset import CLASS_NAMES, FOLDS, load_dataset
-from audioscope.gui.fold_overview import FoldOverview, cell_text
+from audioscope.core.dataset.metadata import CLASS_NAMES, FOLDS, load_dataset
+from audioscope.gui.browser.fold_overview import FoldOverview, cell_text
 
 
 @pytest.fixture(scope="module")

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import shutil
-import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QElapsedTimer, QMimeData, QPointF, Qt, QTimer, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from audioscope.core.clip_filter import ClipFilter
+from audioscope.core.dataset.clip_filter import ClipFilter
 
 WAIT_MS = 30_000
 
@@ -138,11 +137,11 @@ def test_compare_pins_a_and_shares_scale_and_time(qtbot, window, flac_root):
         assert pane.views.master.viewRange()[0] == pytest.approx([0, longest], abs=0.05)
     window.current.views.master.setXRange(0.5, 1.5, padding=0)
     assert window.pinned.views.master.viewRange()[0] == pytest.approx([0.5, 1.5], abs=1e-6)
-    assert window._active is window.current
+    assert window.playback.active is window.current
     window.switch_playback()
-    assert window._active is window.pinned and "▶" in window.pinned.title.text()
+    assert window.playback.active is window.pinned and "▶" in window.pinned.title.text()
     window.unpin()
-    assert not window.pinned.isVisible() and window._active is window.current
+    assert not window.pinned.isVisible() and window.playback.active is window.current
 
 
 def test_a_folder_that_is_not_a_dataset_is_explained_and_nothing_changes(qtbot, window, tmp_path, originals_root):
@@ -167,12 +166,20 @@ def test_a_folder_that_is_not_a_dataset_is_explained_and_nothing_changes(qtbot, 
     assert window.browser.proxy.rowCount() == 8732
 
 
-def test_gui_thread_stays_responsive_while_a_twenty_minute_file_is_analysed(qtbot, window, flac_root, tmp_path):
+def test_gui_thread_stays_responsive_while_a_twenty_minute_file_is_analysed(qtbot, window, flac_root,
+                                                                           tmp_path, monkeypatch):
+    # How long the GUI thread pauses meanwhile is a speed, measured by `make bench` (section
+    # "Responsiveness"); here: the work runs on a pool thread, and the event loop runs on
+    # while it does, counted in timer ticks the job waits for (so on any machine).
+    import threading
+
     import soundfile as sf
 
-    from audioscope.core.audio import load_clip
+    from audioscope.core.inspection.view_images import MAX_IMAGE_COLUMNS
+    from audioscope.core.signal.audio import load_clip
+    from audioscope.gui.clip import clip_pane
 
-    seconds = 1200     # long enough that the analysis takes over a second
+    seconds = 1200
     parts, total = [], 0
     for path in sorted(flac_root.glob("audio/fold*/*.flac")):
         parts.append(load_clip(path).signal)
@@ -183,32 +190,61 @@ def test_gui_thread_stays_responsive_while_a_twenty_minute_file_is_analysed(qtbo
     sf.write(long_file, np.concatenate(parts)[: seconds * 22050], 22050)
     if not window.is_warm:  # start-up imports (model, librosa) run in the background first
         qtbot.waitSignal(window.warmed_up, timeout=WAIT_MS).wait()
-    gaps, clock = [], QElapsedTimer()
+    ticks, jobs = [0], []
+    ticks_while_running = 20
+
+    def inspect_and_count_ticks(*args, **kwargs):
+        """The real decode and analysis; returns once the GUI thread ticked 20 times since it began."""
+        first = ticks[0]
+        result = real_inspect(*args, **kwargs)
+        pause, on_gui_thread = threading.Event(), threading.current_thread() is threading.main_thread()
+        for _ in range(3000):               # a hang guard (30 s), not a speed limit
+            if ticks[0] - first >= ticks_while_running or on_gui_thread:
+                break
+            pause.wait(0.01)
+        jobs.append((on_gui_thread, ticks[0] - first))
+        return result
+
+    real_inspect = clip_pane.inspect_clip
+    monkeypatch.setattr(clip_pane, "inspect_clip", inspect_and_count_ticks)
     timer = QTimer(interval=5, timerType=Qt.TimerType.PreciseTimer)
-    timer.timeout.connect(lambda: gaps.append(clock.restart()))
-    clock.start()
+    timer.timeout.connect(lambda: ticks.__setitem__(0, ticks[0] + 1))
     timer.start()
-    started = time.perf_counter()
     with qtbot.waitSignal(window.current.inspected, timeout=120_000) as got:
         window.browser.add_files([long_file])
-    elapsed = time.perf_counter() - started
     timer.stop()
-    assert got.args[0].analysis.clip.duration == pytest.approx(seconds, abs=0.01)
-    assert elapsed > 1.0, "the analysis was too quick to tell whether the GUI thread was free"
-    # decoding and analysis ran in a worker: the event loop kept ticking all along, also while
-    # the result (a 128 x 51680 spectrogram, drawn decimated) was put on screen
-    assert len(gaps) > elapsed * 1000 / 30
-    assert max(gaps) < 100, sorted(gaps)[-5:]
+    inspection = got.args[0]
+    assert inspection.analysis.clip.duration == pytest.approx(seconds, abs=0.01)
+    # decoding and analysis ran in a worker while the event loop kept ticking
+    assert len(jobs) == 1, jobs
+    on_gui_thread, ticked = jobs[0]
+    assert not on_gui_thread and ticked >= ticks_while_running, jobs
+    # and the 51 680-frame spectrogram was put on screen decimated (the drawing work is bounded)
+    assert inspection.analysis.features.mel_db.shape[1] > 50_000
+    views = window.current.views
+    assert views.mel_image.image.shape == (inspection.analysis.features.mel_db.shape[0], MAX_IMAGE_COLUMNS)
+    assert views.mfcc_image.image.shape[1] == MAX_IMAGE_COLUMNS
 
 
 def test_a_dropped_dataset_clip_is_judged_by_the_model_that_never_saw_its_fold(qtbot, window, flac_root):
-    clip = sorted(flac_root.glob("audio/fold1/*.flac"))[0]
+    import pandas as pd
+
+    from audioscope.core.model.classifier import bundled_model_dir
+
+    clip = min(flac_root.glob("audio/fold1/*.flac"))
+    assert clip.name == "101415-3-0-2.flac"
+    cv = pd.read_csv(bundled_model_dir() / "cv_predictions.csv").set_index("slice_file_name")
+    # the bundled model's out-of-fold prediction for it: a dog bark, called a dog bark
+    assert tuple(cv.loc["101415-3-0-2.wav", ["fold", "class", "predicted"]]) == (1, "dog_bark", "dog_bark")
     with qtbot.waitSignal(window.current.predicted, timeout=WAIT_MS) as got:
         drop(window, [clip])
     inspection = got.args[0]
     assert inspection.request.row is not None and inspection.request.row["fold"] == 1
+    assert inspection.request.true_class == "dog_bark"
     assert inspection.prediction.model == "without_fold_1"
-    assert "correct" in window.current.predictions.verdict_text() or "wrong" in window.current.predictions.verdict_text()
+    assert inspection.prediction.predicted == "dog_bark"
+    verdict = window.current.predictions.verdict_text()
+    assert verdict.startswith("predicted dog bark, ") and " — correct" in verdict and "wrong" not in verdict
 
 
 def test_dropping_the_shown_file_again_shows_it_again(qtbot, window, original_files, flac_root):
@@ -224,7 +260,7 @@ def test_dropping_the_shown_file_again_shows_it_again(qtbot, window, original_fi
 
 
 def test_changed_analysis_settings_apply_also_to_a_clip_still_loading(qtbot, window, original_files):
-    from audioscope.core.features import FeatureParams
+    from audioscope.core.signal.features import FeatureParams
 
     window.browser.add_files([original_files[1]])  # analysis under way ...
     with qtbot.waitSignal(window.current.inspected, timeout=WAIT_MS) as got:
@@ -237,7 +273,7 @@ def test_changed_analysis_settings_apply_also_to_a_clip_still_loading(qtbot, win
 def test_a_confusion_cell_lists_exactly_its_clips_and_they_play(qtbot, window, flac_root):
     import pandas as pd
 
-    from audioscope.core.classifier import bundled_model_dir
+    from audioscope.core.model.classifier import bundled_model_dir
 
     open_dataset(qtbot, window, flac_root)
     window.right_tabs.setCurrentWidget(window.evaluation)

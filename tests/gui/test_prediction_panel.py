@@ -5,10 +5,15 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QLabel, QProgressBar
 
-from audioscope.core.classifier import Prediction, load_bundle
-from audioscope.core.dataset import CLASS_NAMES, load_dataset
-from audioscope.gui.prediction_panel import (BAR_STEPS, TRUE_CLASS_COLOUR, TRUE_TAG, PredictionPanel,
-                                             percent)
+from audioscope.core.dataset.metadata import CLASS_NAMES, load_dataset
+from audioscope.core.model.classifier import Prediction, load_bundle
+from audioscope.gui.clip.prediction_panel import (
+    BAR_STEPS,
+    TRUE_CLASS_COLOUR,
+    TRUE_TAG,
+    PredictionPanel,
+    percent,
+)
 
 # siren first, then drilling, jackhammer, … ; street_music is exactly 0
 PROBABILITIES = {"air_conditioner": 0.02, "car_horn": 0.004, "children_playing": 0.03, "dog_bark": 0.01,

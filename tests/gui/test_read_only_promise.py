@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from audioscope.core.clip_filter import ClipFilter
+from audioscope.core.dataset.clip_filter import ClipFilter
 
 WAIT_MS = 30_000
 

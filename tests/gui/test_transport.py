@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from alsa_sink import AlsaSink, case_names, run_case
 
 CASES = Path(__file__).with_name("transport_cases.py")

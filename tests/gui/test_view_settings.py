@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
-from audioscope.core.features import FeatureParams
-from audioscope.gui.clip_views import COLORMAPS, DEFAULT_COLORMAP, DEFAULT_DB_RANGE
-from audioscope.gui.view_settings import NYQUIST, ViewSettings, empty_mel_bands
+from audioscope.core.signal.features import FeatureParams
+from audioscope.gui.clip.clip_views import COLORMAPS, DEFAULT_COLORMAP, DEFAULT_DB_RANGE
+from audioscope.gui.clip.view_settings import NYQUIST, ViewSettings, empty_mel_bands
 
 
 @pytest.fixture
@@ -145,7 +145,7 @@ def test_invalid_combination_is_not_persisted(qtbot, ini):
 def test_garbage_in_the_ini_is_ignored(qtbot, ini, caplog):
     ini.write_text("[view]\nn_fft=abc\nhop_length=333\nn_mels=64\nfmax=99999\nn_mfcc=\n"
                    "colormap=rainbow-unicorn\ndb_range=nan\n")
-    with caplog.at_level(logging.WARNING, logger="audioscope.gui.view_settings"):
+    with caplog.at_level(logging.WARNING, logger="audioscope.gui.clip.view_settings"):
         view = make(qtbot, ini)
     assert view.feature_params() == FeatureParams(n_mels=64)    # the one good value is kept
     assert view.colormap() == DEFAULT_COLORMAP and view.db_range() == DEFAULT_DB_RANGE
@@ -171,7 +171,7 @@ def test_unusable_settings_fall_back_to_defaults(qtbot, tmp_path, text, caplog):
         view = make(qtbot, ini)
     assert view.feature_params() == FeatureParams()
     assert view.colormap() == DEFAULT_COLORMAP and view.db_range() == DEFAULT_DB_RANGE
-    assert "audioscope.gui.view_settings" in caplog.text      # every case is reported
+    assert "audioscope.gui.clip.view_settings" in caplog.text      # every case is reported
 
 
 def test_defaults_button_resets_and_announces_everything(qtbot, ini):

@@ -3,7 +3,7 @@ prediction when it arrives; a prediction for a clip no longer shown is dropped."
 
 from __future__ import annotations
 
-from audioscope.core.clip_filter import ClipFilter
+from audioscope.core.dataset.clip_filter import ClipFilter
 
 WAIT_MS = 60_000
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QPointF
 
-from audioscope.core.clip_filter import ClipFilter
-from audioscope.core.occlusion import occlusion
-from audioscope.core.classifier import shared_bundle
+from audioscope.core.dataset.clip_filter import ClipFilter
+from audioscope.core.model.classifier import shared_bundle
+from audioscope.core.model.occlusion import occlusion
 
 WAIT_MS = 30_000
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

@@ -8,7 +8,7 @@ import time
 import pytest
 from PySide6.QtCore import QThreadPool
 
-from audioscope.core.audio import load_clip
+from audioscope.core.signal.audio import load_clip
 from audioscope.gui.workers import LatestOnly, Worker
 
 
@@ -185,12 +185,26 @@ def counting(n: int, progress):
 
 def test_progress_reaches_the_gui_thread_for_the_latest_job_only(qtbot, pool):
     jobs, seen, steps, old_steps = LatestOnly(), Collector(), [], []
-    jobs.submit(counting, 200, on_result=lambda r: None, on_progress=lambda d, t: old_steps.append(d))
+    old_started, old_may_report, old_reported = threading.Event(), threading.Event(), threading.Event()
+
+    def superseded_while_running(n: int, progress):
+        """Starts while it is the latest job, reports only once a newer one was submitted."""
+        old_started.set()
+        assert old_may_report.wait(10)
+        counting(n, progress)
+        old_reported.set()
+        return "old"
+
+    jobs.submit(superseded_while_running, 20, on_result=old_steps.append,
+                on_progress=lambda d, t: old_steps.append((d, t)))
+    assert old_started.wait(10)      # running, so it will report (not skipped as stale while queued)
     jobs.submit(counting, 5, on_result=seen.on_result,
                 on_progress=lambda d, t: steps.append((d, t, threading.get_ident())))
+    old_may_report.set()             # the old job now emits all 20 steps, and its result, stale
     qtbot.waitUntil(lambda: bool(seen.results), timeout=5000)
-    settle(qtbot, pool)
+    assert old_reported.wait(10)
+    settle(qtbot, pool)              # everything the old job emitted was delivered or dropped by now
     assert [(d, t) for d, t, _ in steps] == [(i, 5) for i in range(1, 6)]
     assert {thread for _, _, thread in steps} == {threading.get_ident()}
     assert seen.results[0] != threading.get_ident()
-    assert not old_steps or max(old_steps) < 200     # the superseded job's progress is dropped
+    assert old_steps == []           # the superseded job's 20 steps and its result were dropped

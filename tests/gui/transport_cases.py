@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
+from alsa_sink import AlsaSink, leading_silence
 from PySide6.QtCore import Qt
 
-from alsa_sink import AlsaSink, leading_silence
-from audioscope.core.audio import load_clip
-from audioscope.core.playback import fit_channels
-from audioscope.gui.transport import Transport
+from audioscope.core.playback.device import fit_channels
+from audioscope.core.signal.audio import load_clip
+from audioscope.gui.window.transport import Transport
 
 MONO = "fold1/19026-1-0-0.wav"          # 44.1 kHz mono, 1.04 s
 STEREO_4S = "fold5/100852-0-0-0.wav"    # 44.1 kHz stereo, 4 s
@@ -74,7 +73,7 @@ def test_play_from_toggle_stop_and_loop(transport, originals_root, qtbot):
     qtbot.mouseClick(transport.stop_button, Qt.MouseButton.LeftButton)
     assert transport.engine.state == "stopped" and positions[-1] == 0.0
     assert transport.time_label.text() == "0.00 / 4.00 s"
-    transport.set_loop(False)
+    qtbot.mouseClick(transport.loop_button, Qt.MouseButton.LeftButton)
     assert not transport.engine.loop and not transport.loop_button.isChecked()
 
 

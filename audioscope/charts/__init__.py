@@ -1,0 +1,1 @@
+"""Charts written to files (no window): drawn with QPainter on an offscreen QImage."""

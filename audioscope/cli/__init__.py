@@ -1,0 +1,2 @@
+"""Command-line interface: one module per command and what they share. Nothing here imports
+Qt."""

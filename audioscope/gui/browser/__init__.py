@@ -1,0 +1,1 @@
+"""The clip browser: the metadata table, its filter bar and the fold overview."""

@@ -1,0 +1,297 @@
+"""The explorer's main window: builds the parts, menus and shortcuts, and wires their signals."""
+
+from __future__ import annotations
+
+import gc
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from audioscope import __version__
+from audioscope.core.dataset.clip_files import AUDIO_EXTENSIONS
+from audioscope.core.dataset.clip_filter import ClipFilter
+from audioscope.core.dataset.metadata import Dataset, DatasetError, load_dataset
+from audioscope.core.inspection.clip_inspection import ClipRequest, Inspection, warm_up
+from audioscope.core.store.cache import FeatureCache
+from audioscope.core.store.resources import resource_path
+from audioscope.gui.browser.clip_browser import ClipBrowser
+from audioscope.gui.clip.clip_pane import ClipPane
+from audioscope.gui.clip.compare_panes import ComparePanes
+from audioscope.gui.clip.view_settings import ViewSettings
+from audioscope.gui.tabs.class_gallery import ClassGalleryView
+from audioscope.gui.tabs.dataset_map import DatasetMapView
+from audioscope.gui.tabs.evaluation_view import EvaluationView
+from audioscope.gui.window.export_actions import ExportActions
+from audioscope.gui.window.playback_router import PlaybackRouter
+from audioscope.gui.window.space_key import SpaceKey
+from audioscope.gui.window.transport import Transport
+from audioscope.gui.workers import LatestOnly
+
+log = logging.getLogger(__name__)
+AUDIO_FILTER = f"Audio files ({' '.join('*' + e for e in AUDIO_EXTENSIONS)});;All files (*)"
+
+
+class MainWindow(QMainWindow):
+    """Emits ``dataset_opened(Dataset)``, ``dataset_failed(message)``, and ``warmed_up`` once
+    the model and its embedding networks are loaded in the background."""
+
+    dataset_opened = Signal(object)
+    dataset_failed = Signal(str)
+    warmed_up = Signal()
+
+    def __init__(self, settings: QSettings | None = None, cache: FeatureCache | None = None) -> None:
+        super().__init__()
+        self.settings = settings if settings is not None else QSettings()
+        self.cache = cache if cache is not None else FeatureCache()
+        self.dataset: Dataset | None = None
+        self.setWindowTitle("audioscope")
+        self.setWindowIcon(QIcon(str(resource_path("icons", "audioscope.svg"))))
+        self.setAcceptDrops(True)
+        screen = QGuiApplication.primaryScreen().availableGeometry()
+        self.resize(min(1440, int(screen.width() * 0.95)), min(900, int(screen.height() * 0.92)))
+
+        self.browser = ClipBrowser()
+        self.panes = ComparePanes()
+        self.pinned, self.current = self.panes.pinned, self.panes.current
+        self.transport = Transport()
+        self.view_settings = ViewSettings(self.settings)
+        self._jobs = LatestOnly(self)         # dataset loading
+        self._build_layout()
+        self.playback = PlaybackRouter(self.panes, self.transport, self.view_settings.db_range, self)
+        self.exports = ExportActions(self, self.browser, self.cache)
+        self._build_menus()
+        self._connect()
+        self._apply_view_settings()
+        self.statusBar().showMessage("No dataset open — drop an audio file on the window to analyse it")
+        self.is_warm = False
+        LatestOnly(self).submit(warm_up, self.view_settings.feature_params(),
+                                on_result=self._on_warmed_up, on_error=self._on_warmed_up)
+
+    def _on_warmed_up(self, _result: object) -> None:
+        # the start-up imports left ~10^5 long-lived objects: a full collection walking them
+        # stalled the GUI thread for over 100 ms; frozen, collections see only the session's
+        gc.freeze()
+        self.is_warm = True
+        self.warmed_up.emit()
+
+    def _build_layout(self) -> None:
+        self.right_tabs = QTabWidget()
+        self.right_tabs.addTab(self.panes, "Clip")
+        self.right_tabs.addTab(self.browser.overview, "Fold overview")
+        self.dataset_map = DatasetMapView()
+        self.right_tabs.addTab(self.dataset_map, "Dataset map")
+        self.gallery = ClassGalleryView()
+        self.right_tabs.addTab(self.gallery, "Class gallery")
+        self.evaluation = EvaluationView()
+        self.right_tabs.addTab(self.evaluation, "Evaluation")
+        right = QWidget()
+        layout = QVBoxLayout(right)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.right_tabs, 1)
+        layout.addWidget(self.transport)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.browser)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+        split.setSizes([560, 880])
+        self.setCentralWidget(split)
+        self.settings_dock = QDockWidget("Analysis settings", self)
+        self.settings_dock.setWidget(self.view_settings)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.settings_dock)
+        self.settings_dock.hide()
+        self.dataset_label = QLabel()
+        self.statusBar().addPermanentWidget(self.dataset_label)
+
+    def _build_menus(self) -> None:
+        """Menus from one table: (text, slot, shortcut); None is a separator."""
+        menus = {
+            "&File": [("Open &dataset folder…", self.choose_dataset, "Ctrl+D"),
+                      ("&Open files…", self.choose_files, "Ctrl+O"), None, self.exports, None,
+                      ("&Quit", self.close, "Ctrl+Q")],
+            "&View": [("&Pin current clip as A (compare)", self.pin_current, "P"),
+                      ("&Unpin A", self.unpin, "U"),
+                      ("&Switch playback between A and B", self.switch_playback, "S"), None,
+                      self.settings_dock.toggleViewAction()],
+            "&Playback": [("Play / pause (Space)", self.transport.toggle_play, None),
+                          ("Stop", self.transport.stop, None)],
+            "&Help": [("&About audioscope", self._show_about, None)],
+        }
+        for title, entries in menus.items():
+            menu = self.menuBar().addMenu(title)
+            for entry in entries:
+                if entry is None:
+                    menu.addSeparator()
+                elif entry is self.exports:
+                    self.exports.add_to(menu)
+                elif isinstance(entry, QAction):
+                    menu.addAction(entry)
+                else:
+                    text, slot, shortcut = entry
+                    action = menu.addAction(text, slot)
+                    if shortcut:
+                        action.setShortcut(QKeySequence(shortcut))
+        self.space_key = SpaceKey(self, self.transport.toggle_play, [self.browser.table, self.browser.my_files])
+
+    def _connect(self) -> None:
+        self.browser.clip_selected.connect(self._on_clip_selected)
+        self.browser.missing_selected.connect(self._on_missing_selected)
+        self.browser.open_dataset_requested.connect(self.choose_dataset)
+        self.evaluation.cell_clicked.connect(self.show_clip_set)
+        self.dataset_map.clip_clicked.connect(self.play_clip)
+        self.gallery.clip_activated.connect(self.play_clip)
+        self.dataset_map.file_clicked.connect(lambda path: self.browser.add_files([Path(path)]))
+        self.browser.filter_bar.filter_changed.connect(self.dataset_map.set_filter)
+        self.current.inspected.connect(self._mark_on_map)
+        for pane in (self.pinned, self.current):
+            pane.inspected.connect(self._on_inspected)
+            pane.failed.connect(lambda message, p=pane: self._on_failed(p, message))
+        self.view_settings.feature_params_changed.connect(self._on_feature_params_changed)
+        self.view_settings.colormap_changed.connect(self._apply_view_settings)
+        self.view_settings.db_range_changed.connect(self._apply_view_settings)
+
+    def choose_dataset(self) -> None:
+        start = str(self.settings.value("last_dataset_parent", "", type=str) or Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "Open UrbanSound8K folder", start)
+        if folder:
+            self.settings.setValue("last_dataset_parent", str(Path(folder).parent))
+            self.open_dataset(Path(folder))
+
+    def open_dataset(self, root: Path) -> None:
+        """Load ``root`` in the background; on failure explain why and keep the current state."""
+        self.statusBar().showMessage(f"Opening {root}…")
+        self._jobs.submit(load_dataset, root, on_result=self._on_dataset_loaded,
+                          on_error=self._on_dataset_failed)
+
+    def _on_dataset_loaded(self, dataset: Dataset) -> None:
+        self.dataset = dataset
+        self.browser.set_dataset(dataset)
+        self.evaluation.set_dataset(dataset)
+        self.dataset_map.set_dataset(dataset, self.cache)
+        self.dataset_map.set_filter(self.browser.proxy.clip_filter)   # reset without a signal
+        self.gallery.set_dataset(dataset, self.cache)
+        self.setWindowTitle(f"audioscope — {dataset.root}")
+        self.dataset_label.setText(f"{dataset.root.name}: {dataset.n_available} of "
+                                   f"{dataset.n_clips} clips on disk")
+        self.dataset_label.setToolTip("\n".join(dataset.notes) or str(dataset.root))
+        self.statusBar().showMessage(f"Opened {dataset.root}", 5000)
+        self.dataset_opened.emit(dataset)
+
+    def play_clip(self, slice_file_name: str) -> None:
+        """Select the dataset clip ``slice_file_name`` and play it once it is loaded (one click
+        on a map point or a gallery clip)."""
+        if not self.browser.select_clip(slice_file_name):
+            self.statusBar().showMessage(f"{slice_file_name} is not in the open dataset", 5000)
+            return
+        self.playback.play_when_loaded = slice_file_name
+
+    def _mark_on_map(self, inspection: Inspection) -> None:
+        row = inspection.request.row
+        self.dataset_map.set_current(row["slice_file_name"] if row is not None else None)
+
+    def show_clip_set(self, clip_filter: ClipFilter) -> None:
+        """List exactly the clips of ``clip_filter`` in the table (e.g. one confusion cell)."""
+        self.browser.filter_bar.set_filter(clip_filter, notify=True)
+        self.browser.setCurrentIndex(0)
+        self.statusBar().showMessage(f"Listing {clip_filter.describe()}", 5000)
+
+    def _on_dataset_failed(self, error: Exception) -> None:
+        message = str(error) if isinstance(error, DatasetError) else f"{type(error).__name__}: {error}"
+        log.warning("cannot open dataset: %s", message)
+        self.statusBar().showMessage("The dataset could not be opened", 5000)
+        self.dataset_failed.emit(message)
+        QMessageBox.warning(self, "Cannot open dataset", message)
+
+    def choose_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Open audio files", "", AUDIO_FILTER)
+        if files:
+            self.open_files([Path(f) for f in files])
+
+    def open_files(self, paths: list[Path]) -> None:
+        """Show dropped or opened files under "My files" and place them on the dataset map."""
+        self.browser.add_files(paths)
+        for path in paths:
+            self.dataset_map.place_file(path)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_files(paths)
+
+    # -- showing clips --------------------------------------------------------------------
+    def _on_clip_selected(self, request: ClipRequest) -> None:
+        self.right_tabs.setCurrentIndex(0)
+        self.statusBar().showMessage(f"Analysing {request.path.name}…")
+        self.current.show_clip(request, self.view_settings.feature_params(), self.cache, self.dataset)
+
+    def _on_missing_selected(self, request: ClipRequest) -> None:
+        self.right_tabs.setCurrentIndex(0)
+        self.current.show_missing(request)
+        self.statusBar().showMessage(f"{request.row['slice_file_name']}: the file is missing", 5000)
+        self.playback.current_missing()
+
+    def _on_inspected(self, inspection: Inspection) -> None:
+        self.statusBar().showMessage(str(inspection.request.path), 5000)
+
+    def _on_failed(self, pane: ClipPane, message: str) -> None:
+        self.statusBar().showMessage(message.splitlines()[0], 8000)
+        request = pane.request
+        if request is not None and request.row is None:
+            self.browser.mark_file_failed(request.path, message)
+
+    def _on_feature_params_changed(self, params) -> None:
+        """Analyse the shown clips again, also one still loading (its old job is dropped)."""
+        for pane in (self.current, self.pinned):
+            request = pane.request
+            if pane is self.pinned and not self.panes.comparing:
+                continue
+            if request is not None and (request.row is None or request.row["available"]):
+                pane.show_clip(request, params, self.cache, self.dataset)
+
+    def _apply_view_settings(self, *_args) -> None:
+        for pane in (self.current, self.pinned):
+            pane.views.set_colormap(self.view_settings.colormap())
+            pane.views.set_db_range(self.view_settings.db_range())
+        self.gallery.set_colormap(self.view_settings.colormap())
+        self.playback.share_scale()
+
+    # -- compare and playback (PlaybackRouter) ----------------------------------------------
+    def pin_current(self) -> None:
+        """Show the current clip as A beside the next selections (B), on one scale and time axis."""
+        if not self.playback.pin():
+            self.statusBar().showMessage("Select a clip first, then pin it", 5000)
+
+    def unpin(self) -> None:
+        self.playback.unpin()
+
+    def switch_playback(self) -> None:
+        self.playback.switch()
+    def _show_about(self) -> None:
+        from audioscope.core.model.licences import licences_html
+
+        QMessageBox.about(self, "About audioscope",
+                          f"<b>audioscope {__version__}</b><p>An explorer for the UrbanSound8K "
+                          f"dataset.</p>{licences_html()}")
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self.transport.shutdown()
+        for pane in (self.current, self.pinned):   # running predictions and strips stop early
+            pane.clear("")
+        super().closeEvent(event)
