@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 from audioscope import __version__
+from audioscope.cli.evaluate import add_evaluate_command
 from audioscope.cli.extract import add_extract_command
 from audioscope.cli.info import add_info_command
 from audioscope.cli.predict import add_predict_command
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_train_command(commands)
     add_predict_command(commands)
     add_extract_command(commands)
+    add_evaluate_command(commands)
     return parser
 
 

@@ -108,7 +108,8 @@ def load_evaluation(model_dir: str | Path | None = None) -> Evaluation:
         raise EvaluationError(f"{path}: cannot be read as a CSV table ({str(exc).strip()})") from None
     card = _read_card(directory / CARD_NAME)
     name = card.get("model", "")
-    return Evaluation(_validated(frame, path), path, _baseline_of(card), name if isinstance(name, str) else "")
+    name = name if isinstance(name, str) else ""
+    return Evaluation(_validated(frame, path), path, _baseline_of(card), name)
 
 
 def _validated(frame: pd.DataFrame, path: Path) -> pd.DataFrame:

@@ -1,0 +1,53 @@
+"""The numbers a model is judged by, from its predictions and the true classes: accuracy and
+macro-F1 overall and per fold, precision / recall / F1 per class, the confusion matrix.
+
+They are scikit-learn's own (``accuracy_score``, ``f1_score(average="macro")``,
+``precision_recall_fscore_support``, ``confusion_matrix``): whoever compares them with their
+own notebook finds the same values. Keys as ``audioscope evaluate --json`` prints them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from audioscope.core.dataset.metadata import CLASS_NAMES
+from audioscope.core.model.predictions_file import ModelPredictions
+
+
+def model_scores(predictions: ModelPredictions) -> dict:
+    """``{"name", "clips", "missing", "accuracy", "macro_f1", "per_fold", "per_class", "confusion"}``
+    of one model; ``per_fold`` is keyed by the fold number as text."""
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+
+    table = predictions.table
+    true, predicted = table["true"].to_numpy(dtype=object), table["predicted"].to_numpy(dtype=object)
+    folds = table["fold"].to_numpy(dtype=np.int64)
+    per_fold = {}
+    for fold in sorted(set(folds.tolist())):
+        rows = folds == fold
+        per_fold[str(fold)] = {"clips": int(rows.sum()),
+                               "accuracy": float(accuracy_score(true[rows], predicted[rows])),
+                               "macro_f1": float(f1_score(true[rows], predicted[rows], average="macro"))}
+    precision, recall, f1, support = precision_recall_fscore_support(
+        true, predicted, labels=list(CLASS_NAMES), zero_division=0)
+    per_class = {name: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]),
+                        "support": int(support[i])} for i, name in enumerate(CLASS_NAMES)}
+    return {"name": predictions.name, "clips": len(table), "missing": predictions.missing,
+            "accuracy": float(accuracy_score(true, predicted)),
+            "macro_f1": float(f1_score(true, predicted, average="macro")),
+            "per_fold": per_fold, "per_class": per_class,
+            "confusion": {"labels": list(CLASS_NAMES),
+                          "matrix": confusion_matrix(true, predicted, labels=list(CLASS_NAMES)).tolist()}}
+
+
+def bundled_predictions(metadata: pd.DataFrame, model_dir=None) -> ModelPredictions:
+    """The bundled model's out-of-fold predictions (each clip by the model that never saw its
+    fold) as ModelPredictions of the clips of ``metadata``."""
+    from audioscope.core.model.evaluation import load_evaluation
+
+    evaluation = load_evaluation(model_dir)
+    known = evaluation.table["slice_file_name"].isin(metadata["slice_file_name"])
+    table = evaluation.table[known][["slice_file_name", "fold", "true", "predicted"]].reset_index(drop=True)
+    return ModelPredictions("bundled model (out-of-fold)", evaluation.source, table, None,
+                            len(metadata) - len(table))
