@@ -58,7 +58,8 @@ def clip_table(app, originals: Path, repeats: int) -> dict:
 
     from audioscope.core.dataset.clip_filter import ClipFilter
     from audioscope.core.dataset.metadata import load_dataset
-    from audioscope.gui.browser.clip_table import ClipFilterProxy, ClipTableModel
+    from audioscope.gui.browser.clip_filter_proxy import ClipFilterProxy
+    from audioscope.gui.browser.clip_table import ClipTableModel
 
     proxy = ClipFilterProxy()
     proxy.setSourceModel(ClipTableModel(load_dataset(originals)))

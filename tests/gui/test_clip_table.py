@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QTableView
 
 from audioscope.core.dataset.clip_filter import ClipFilter
 from audioscope.core.dataset.metadata import load_dataset
-from audioscope.gui.browser.clip_table import COLUMNS, SORT_ROLE, ClipFilterProxy, ClipTableModel
+from audioscope.gui.browser.clip_filter_proxy import ClipFilterProxy
+from audioscope.gui.browser.clip_table import COLUMNS, SORT_ROLE, ClipTableModel
 
 FILE, CLASS, FOLD, SALIENCE, DURATION, FSID, AVAILABLE = range(7)
 ASC, DESC = Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder
@@ -42,7 +43,7 @@ def column(model, col: int, role=Qt.ItemDataRole.DisplayRole) -> list:
 
 def test_model_shows_every_metadata_row_and_marks_the_44_files_on_disk(dataset):
     model = ClipTableModel(dataset)
-    assert model.rowCount() == 8732 and model.columnCount() == len(COLUMNS) == 7
+    assert model.rowCount() == 8732 and model.columnCount() == len(COLUMNS) == 10
     assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(7)] == [
         "File", "Class", "Fold", "Salience", "Duration (s)", "fsID", "Available"]
     available = column(model, AVAILABLE)
@@ -178,7 +179,7 @@ def test_filter_and_sort_are_whole_column_work_on_8732_rows(qtbot, dataset, monk
     # (the proxy never sorts by itself), and a repaint reads only the rows on screen.
     masks = []
     real_mask = ClipFilter.mask
-    monkeypatch.setattr(ClipFilter, "mask", lambda self, table: masks.append(self) or real_mask(self, table))
+    monkeypatch.setattr(ClipFilter, "mask", lambda self, table, predictions=None: masks.append(self) or real_mask(self, table, predictions))
     model = CountingModel(dataset)
     proxy = ClipFilterProxy()
     proxy.setSourceModel(model)
@@ -208,7 +209,7 @@ def test_filter_and_sort_are_whole_column_work_on_8732_rows(qtbot, dataset, monk
         model.calls.clear()
         view.grab()                                      # a full render of the view
         shown = model.calls.get(Qt.ItemDataRole.DisplayRole, 0)
-        assert 0 < shown <= on_screen * 7, (COLUMNS[col], shown, on_screen)
+        assert 0 < shown <= on_screen * len(COLUMNS), (COLUMNS[col], shown, on_screen)
     assert masks == []                                   # sorting reuses the mask
     assert column(proxy, AVAILABLE)[:45] == ["yes"] * 44 + ["missing"]  # last sort: Available
 

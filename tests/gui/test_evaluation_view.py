@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QLabel
 from audioscope.core.dataset.clip_filter import ClipFilter
 from audioscope.core.dataset.metadata import CLASS_NAMES, load_dataset
 from audioscope.core.model.classifier import bundled_model_dir
-from audioscope.gui.browser.clip_table import ClipFilterProxy, ClipTableModel
+from audioscope.gui.browser.clip_filter_proxy import ClipFilterProxy
+from audioscope.gui.browser.clip_table import ClipTableModel
 from audioscope.gui.browser.filter_bar import FilterBar
 from audioscope.gui.tabs.evaluation_view import EvaluationView
 

@@ -7,7 +7,8 @@ from PySide6.QtCore import Qt, QTimer
 
 from audioscope.core.dataset.clip_filter import ClipFilter
 from audioscope.core.dataset.metadata import CLASS_NAMES, load_dataset
-from audioscope.gui.browser.clip_table import ClipFilterProxy, ClipTableModel
+from audioscope.gui.browser.clip_filter_proxy import ClipFilterProxy
+from audioscope.gui.browser.clip_table import ClipTableModel
 from audioscope.gui.browser.filter_bar import TEXT_DEBOUNCE_MS, FilterBar
 
 

@@ -4,8 +4,8 @@ Mean spectrogram: the mean, frame by frame, of the clips' mel dB spectrograms (d
 ``FeatureParams``) on a fixed grid of ``GRID_SECONDS`` (4 s, the longest UrbanSound8K slice).
 A shorter clip is padded with its own *floor* — the value silence takes in its spectrogram,
 ``max(peak − top_db, −100 dB)`` — as zero-padding the audio to 4 s would show it (but for the
-two frames straddling the clip's end); so every clip counts in every frame, and a class of short sounds (gun shots) fades to dark
-on the right. Frames beyond the grid (a longer file) are dropped. ``coverage`` keeps, per
+two frames straddling the clip's end); so every clip counts in every frame, and a class of
+short sounds (gun shots) fades to dark on the right. Frames beyond the grid (a longer file) are dropped. ``coverage`` keeps, per
 frame, the share of clips that really reach it.
 
 Typical clips and outliers: in the standardised clip-vector space of the classifier (the

@@ -24,7 +24,7 @@ from audioscope.core.store.cached_analysis import analyse_file
 
 # The official metadata columns, then what audioscope adds.
 TABLE_COLUMNS = ("slice_file_name", "fsID", "start", "end", "salience", "fold", "classID", "class",
-                 "duration", "available", "path")
+                 "duration", "available", "path", "predicted", "confidence", "correct")
 
 
 class ExportError(Exception):

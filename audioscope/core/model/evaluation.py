@@ -122,7 +122,9 @@ def _validated(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
         raise EvaluationError(f"{path}: holds no predictions")
     table = pd.DataFrame({"slice_file_name": frame["slice_file_name"].str.strip(),
                           "true": frame["class"].str.strip(),
-                          "predicted": frame["predicted"].str.strip()})
+                          "predicted": frame["predicted"].str.strip(),
+                          "confidence": pd.to_numeric(frame["confidence"].str.strip(), errors="coerce")
+                          if "confidence" in frame.columns else np.nan})
     for column in ("true", "predicted"):
         unknown = sorted(set(table[column]) - set(CLASS_NAMES))
         if unknown:

@@ -48,6 +48,7 @@ def bundled_predictions(metadata: pd.DataFrame, model_dir=None) -> ModelPredicti
 
     evaluation = load_evaluation(model_dir)
     known = evaluation.table["slice_file_name"].isin(metadata["slice_file_name"])
-    table = evaluation.table[known][["slice_file_name", "fold", "true", "predicted"]].reset_index(drop=True)
+    table = evaluation.table[known][["slice_file_name", "fold", "true", "predicted", "confidence"]
+                                    ].reset_index(drop=True)
     return ModelPredictions("bundled model (out-of-fold)", evaluation.source, table, None,
                             len(metadata) - len(table))

@@ -29,15 +29,26 @@ class PredictionsFileError(ValueError):
 
 @dataclass(frozen=True, eq=False)
 class ModelPredictions:
-    """``table``: slice_file_name, fold, true, predicted (class names), one row per predicted
-    clip in the file's order; ``probabilities`` (n, 10) in CLASS_NAMES order when the file
-    gave them; ``missing``: metadata clips the file has no prediction for."""
+    """``table``: slice_file_name, fold, true, predicted (class names), confidence (the
+    predicted class's probability; NaN when the file gave none), one row per predicted clip
+    in the file's order; ``probabilities`` (n, 10) in CLASS_NAMES order when the file gave
+    them; ``missing``: metadata clips the file has no prediction for."""
 
     name: str
     source: Path | None
     table: pd.DataFrame
     probabilities: np.ndarray | None
     missing: int
+
+    def aligned(self, table: pd.DataFrame) -> pd.DataFrame:
+        """One row per row of the dataset ``table`` (positional): predicted ("" for none),
+        confidence (NaN for none), correct (False for none)."""
+        found = self.table.set_index("slice_file_name")
+        names = table["slice_file_name"]
+        predicted = names.map(found["predicted"]).fillna("").to_numpy(dtype=object)
+        confidence = names.map(found["confidence"]).to_numpy(dtype=float)
+        correct = (predicted == table["class"].astype(str).to_numpy(dtype=object)) & (predicted != "")
+        return pd.DataFrame({"predicted": predicted, "confidence": confidence, "correct": correct})
 
 
 def read_predictions(path: str | Path, metadata: pd.DataFrame, name: str | None = None) -> ModelPredictions:
@@ -76,10 +87,13 @@ def read_predictions(path: str | Path, metadata: pd.DataFrame, name: str | None 
     else:
         predicted = np.array(CLASS_NAMES, dtype=object)[probabilities.argmax(axis=1)]
     meta = metadata.iloc[rows[names].to_numpy()]
+    confidence = (probabilities[np.arange(len(names)), [CLASS_NAMES.index(p) for p in predicted]]
+                  if probabilities is not None else np.full(len(names), np.nan))
     table = pd.DataFrame({"slice_file_name": names.to_numpy(dtype=object),
                           "fold": meta["fold"].to_numpy(dtype=np.int64),
                           "true": meta["class"].astype(str).to_numpy(dtype=object),
-                          "predicted": predicted})
+                          "predicted": predicted,
+                          "confidence": confidence})
     return ModelPredictions(name or path.name, path, table, probabilities, len(metadata) - len(table))
 
 

@@ -150,9 +150,10 @@ def train(dataset: Dataset, out_dir: Path, jobs: int = -1, cache: FeatureCache |
     """Extract ``recipe`` vectors, cross-validate, fit the final and per-fold models and write
     the bundle (with ``report(result)`` as report.txt, and ``reliability_png(card["calibration"])``
     as reliability.png) to ``out_dir``. With ``baseline`` the tutorial's recipe is
-    cross-validated on the same clips too, into the card's ``baseline``. The probabilities are calibrated by a temperature fitted
-    on the out-of-fold predictions (``core.model.calibration``), and the bundle keeps what flags
-    inputs unlike any training clip (``core.model.novelty``) when the recipe has one.
+    cross-validated on the same clips too, into the card's ``baseline``. The probabilities are
+    calibrated by a temperature fitted on the out-of-fold predictions (``core.model.calibration``),
+    and the bundle keeps what flags inputs unlike any training clip (``core.model.novelty``)
+    when the recipe has one.
 
     ``out_dir`` must be a new folder, an empty one or an earlier bundle (``bundle_folder``):
     DestinationRefused is raised before any work otherwise. A failure to write raises OSError

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,8 @@ from PySide6.QtWidgets import (
 from audioscope.core.dataset.clip_filter import ClipFilter
 from audioscope.core.dataset.metadata import Dataset
 from audioscope.core.inspection.clip_inspection import ClipRequest
-from audioscope.gui.browser.clip_table import ClipFilterProxy, ClipTableModel
+from audioscope.gui.browser.clip_filter_proxy import ClipFilterProxy
+from audioscope.gui.browser.clip_table import ClipTableModel
 from audioscope.gui.browser.filter_bar import FilterBar
 from audioscope.gui.browser.fold_overview import FoldOverview
 
@@ -39,6 +41,8 @@ that contains <code>metadata/UrbanSound8K.csv</code> and <code>audio/fold1</code
 <p>Meanwhile, drop any audio file on the window (or File → Open files…) to see it, hear it and
 get the bundled model's prediction.</p>
 """
+
+log = logging.getLogger(__name__)
 
 
 class ClipBrowser(QTabWidget):
@@ -117,9 +121,11 @@ class ClipBrowser(QTabWidget):
 
     # -- public API ---------------------------------------------------------------------
     def set_dataset(self, dataset: Dataset) -> None:
+        """List ``dataset``'s clips, with the bundled model's out-of-fold predictions."""
         self.filter_bar.set_filter(ClipFilter())
         self.proxy.set_filter(ClipFilter())
         self.model.set_dataset(dataset)
+        self.model.set_predictions(bundled_predictions_of(dataset))
         self.overview.set_dataset(dataset)
         self._clips_stack.setCurrentIndex(1)
         self.setCurrentIndex(0)
@@ -201,3 +207,16 @@ class ClipBrowser(QTabWidget):
     def _on_my_file_changed(self, current: QListWidgetItem | None, _previous) -> None:
         if current is not None:
             self.clip_selected.emit(ClipRequest(Path(current.data(Qt.ItemDataRole.UserRole))))
+
+
+def bundled_predictions_of(dataset: Dataset):
+    """The bundled model's out-of-fold predictions aligned to ``dataset.table``, or None (with a
+    log line) when the bundle has none that can be read."""
+    from audioscope.core.model.classifier import ModelLoadError
+    from audioscope.core.model.model_scores import bundled_predictions
+
+    try:
+        return bundled_predictions(dataset.table).aligned(dataset.table)
+    except ModelLoadError as exc:          # EvaluationError included
+        log.warning("no predictions in the table: %s", exc)
+        return None

@@ -1,37 +1,35 @@
-"""The clip list: a table model over ``Dataset.table`` and a proxy that filters it.
+"""The clip list: a table model over ``Dataset.table`` and, beside it, a model's predictions.
 
 Sorting happens in the model with numpy (``np.argsort`` on precomputed ranks, a few ms),
 not in ``QSortFilterProxyModel``: the proxy's own sort calls ``data()`` from C++ about
-250 000 times for 8732 rows, which takes over a second in PySide6. The proxy forwards
-``sort()`` to the model and only filters, by indexing a mask computed once per filter.
+250 000 times for 8732 rows, which takes over a second in PySide6 (``clip_filter_proxy``
+forwards ``sort()`` here and only filters).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from PySide6.QtCore import (
-    QAbstractItemModel,
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
-from audioscope.core.dataset.clip_filter import ClipFilter
-from audioscope.core.dataset.metadata import Dataset
+from audioscope.core.dataset.metadata import Dataset, readable_class
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # raw value of a cell (int, float, str, bool)
-COLUMNS: tuple[str, ...] = ("File", "Class", "Fold", "Salience", "Duration (s)", "fsID", "Available")
+COLUMNS: tuple[str, ...] = ("File", "Class", "Fold", "Salience", "Duration (s)", "fsID", "Available",
+                            "Predicted", "Confidence", "Correct")
+PREDICTION_COLUMNS = COLUMNS[-3:]
 COLUMN_TIPS = {
     "Salience": "foreground: the sound is the main source; background: it is further away",
     "Available": "whether the audio file was found under the dataset folder",
+    "Predicted": "the model's class for the clip; the bundled model's comes from the model that "
+                 "never saw the clip's fold",
+    "Confidence": "the probability the model gave its predicted class",
+    "Correct": "✓ predicted class = given class, ✗ misclassified, blank: no prediction",
 }
-NUMERIC_COLUMNS = frozenset({"Fold", "Duration (s)", "fsID"})
+NUMERIC_COLUMNS = frozenset({"Fold", "Duration (s)", "fsID", "Confidence"})
 MISSING_BRUSH = QBrush(QColor(128, 128, 128))
+WRONG_BRUSH = QBrush(QColor(200, 60, 50))
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _Index = QModelIndex | QPersistentModelIndex
@@ -45,6 +43,7 @@ class ClipTableModel(QAbstractTableModel):
     """
 
     row_order_changed = Signal()
+    predictions_changed = Signal()
 
     def __init__(self, dataset: Dataset | None = None, parent=None) -> None:
         super().__init__(parent)
@@ -54,6 +53,7 @@ class ClipTableModel(QAbstractTableModel):
         self._ranks: list[np.ndarray] = []
         self._available: list[bool] = []
         self._paths: list[str] = []
+        self._predictions: pd.DataFrame | None = None
         self._order = np.arange(0)
         self._order_list: list[int] = []  # source row -> table row, as a list for data()
         if dataset is not None:
@@ -67,14 +67,35 @@ class ClipTableModel(QAbstractTableModel):
     def table(self) -> pd.DataFrame | None:
         return None if self._dataset is None else self._dataset.table
 
+    @property
+    def predictions(self) -> pd.DataFrame | None:
+        """The predictions shown, aligned to the table (``ModelPredictions.aligned``), or None."""
+        return self._predictions
+
     def set_dataset(self, dataset: Dataset | None) -> None:
-        """Show ``dataset`` (or nothing) in table order."""
+        """Show ``dataset`` (or nothing) in table order, without predictions."""
         self.beginResetModel()
-        self._dataset = dataset
+        self._dataset, self._predictions = dataset, None
         self._convert(dataset.table if dataset is not None else None)
         self._set_order(np.arange(len(self._available)))
         self.row_order_changed.emit()
         self.endResetModel()
+
+    def set_predictions(self, predictions: pd.DataFrame | None) -> None:
+        """Fill the Predicted / Confidence / Correct columns from a model's predictions aligned
+        to the table (one row per table row), or empty them (None)."""
+        if self._dataset is None:
+            return
+        n = len(self._available)
+        if predictions is not None and len(predictions) != n:
+            raise ValueError(f"predictions for {len(predictions)} rows, the table has {n}")
+        self._predictions = predictions
+        first = len(COLUMNS) - len(PREDICTION_COLUMNS)
+        for column, (raw, display) in enumerate(_prediction_cells(predictions, n), start=first):
+            self._raw[column], self._display[column] = raw, display
+            self._ranks[column] = _ranks(raw)
+        self.dataChanged.emit(self.index(0, first), self.index(max(n - 1, 0), len(COLUMNS) - 1))
+        self.predictions_changed.emit()
 
     def _convert(self, table: pd.DataFrame | None) -> None:
         """Pre-convert every column to plain Python lists so data() never touches pandas."""
@@ -98,10 +119,10 @@ class ClipTableModel(QAbstractTableModel):
             table["salience_name"].astype(str).tolist(), [f"{v:.2f}" for v in raw[4]],
             [str(v) for v in raw[5]], ["yes" if v else "missing" for v in raw[6]],
         ]
-        # dense ranks: one integer argsort sorts any column, in either direction, stably
-        self._ranks = [np.unique(np.asarray(values, dtype=object if isinstance(values[0], str)
-                                            else None), return_inverse=True)[1].reshape(-1)
-                       if values else np.arange(0) for values in raw]
+        for prediction_raw, prediction_display in _prediction_cells(None, len(table)):
+            raw.append(prediction_raw)
+            self._display.append(prediction_display)
+        self._ranks = [_ranks(values) for values in raw]
         self._available = raw[6]
         self._paths = table["path"].astype(str).tolist()
 
@@ -140,12 +161,14 @@ class ClipTableModel(QAbstractTableModel):
             return self._display[column][row]
         if role == SORT_ROLE:
             return self._raw[column][row]
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return None if self._available[row] else MISSING_BRUSH
+        if role == Qt.ItemDataRole.ForegroundRole and not self._available[row]:
+            return MISSING_BRUSH
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return _RIGHT if COLUMNS[column] in NUMERIC_COLUMNS else None
         if role == Qt.ItemDataRole.ToolTipRole and column == 0:
             return self._paths[row] if self._available[row] else "audio file not found"
+        if role == Qt.ItemDataRole.ForegroundRole and COLUMNS[column] == "Correct":
+            return WRONG_BRUSH if self._display[column][row] == "✗" else None
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY):
@@ -181,107 +204,24 @@ class ClipTableModel(QAbstractTableModel):
         self.layoutChanged.emit()
 
 
-class ClipFilterProxy(QSortFilterProxyModel):
-    """Filters a ``ClipTableModel`` with a ``ClipFilter``; ``sort()`` goes to the model.
+def _ranks(values: list) -> np.ndarray:
+    """Dense ranks: one integer argsort sorts any column, in either direction, stably."""
+    if not values:
+        return np.arange(0)
+    array = np.asarray(values, dtype=object if isinstance(values[0], str) else None)
+    return np.unique(array, return_inverse=True)[1].reshape(-1)
 
-    ``count_changed(shown, total)`` follows every filter or dataset change.
-    """
 
-    count_changed = Signal(int, int)
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._filter = ClipFilter()
-        self._mask = np.ones(0, dtype=bool)  # per positional table row
-        self._mask_table: pd.DataFrame | None = None
-        self._accepted: list[bool] = []  # per source row, in the model's current order
-        self._sort_column, self._sort_order = -1, Qt.SortOrder.AscendingOrder
-
-    @property
-    def clip_filter(self) -> ClipFilter:
-        return self._filter
-
-    @property
-    def shown_count(self) -> int:
-        return int(self._mask.sum())
-
-    @property
-    def total_count(self) -> int:
-        return len(self._mask)
-
-    def clip_model(self) -> ClipTableModel | None:
-        model = self.sourceModel()
-        return model if isinstance(model, ClipTableModel) else None
-
-    def setSourceModel(self, model: QAbstractItemModel) -> None:
-        if not isinstance(model, ClipTableModel):
-            raise TypeError("ClipFilterProxy filters a ClipTableModel")
-        old = self.clip_model()
-        if old is not None:
-            old.row_order_changed.disconnect(self._on_row_order_changed)
-            old.modelReset.disconnect(self._on_source_reset)
-        self._realign(model)  # before Qt builds its mapping with filterAcceptsRow
-        super().setSourceModel(model)
-        model.row_order_changed.connect(self._on_row_order_changed)
-        model.modelReset.connect(self._on_source_reset)
-
-    def set_filter(self, clip_filter: ClipFilter) -> None:
-        """Show only the rows ``clip_filter`` accepts (one vectorised mask computation)."""
-        if clip_filter == self._filter:
-            return
-        model = self.clip_model()
-        change_started = self._begin_filter_change()
-        self._filter = clip_filter
-        self._mask_table = None  # force recomputation
-        if model is not None:
-            self._realign(model)
-        self._end_filter_change(change_started)
-        self.count_changed.emit(self.shown_count, self.total_count)
-
-    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
-        return self._accepted[source_row]
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        self._sort_column, self._sort_order = column, order
-        model = self.clip_model()
-        if model is not None:
-            model.sort(column, order)
-
-    def source_row(self, proxy_row: int) -> int:
-        return self.mapToSource(self.index(proxy_row, 0)).row()
-
-    def row_record(self, proxy_row: int) -> pd.Series:
-        """The dataset row shown at ``proxy_row`` of this proxy."""
-        model = self.clip_model()
-        if model is None or not 0 <= proxy_row < self.rowCount():
-            raise IndexError(f"no clip at row {proxy_row}")
-        return model.row_record(self.source_row(proxy_row))
-
-    def _realign(self, model: ClipTableModel) -> None:
-        table = model.table
-        if table is None:
-            self._mask, self._mask_table, self._accepted = np.ones(0, dtype=bool), None, []
-            return
-        if self._mask_table is not table:
-            self._mask, self._mask_table = self._filter.mask(table), table
-        self._accepted = self._mask[model.table_rows()].tolist()
-
-    def _on_row_order_changed(self) -> None:
-        model = self.clip_model()
-        if model is not None:
-            self._realign(model)
-
-    def _on_source_reset(self) -> None:
-        self.count_changed.emit(self.shown_count, self.total_count)
-
-    def _begin_filter_change(self) -> bool:
-        if hasattr(self, "endFilterChange"):  # Qt >= 6.10; invalidateRowsFilter is deprecated
-            self.beginFilterChange()
-            return True
-        return False
-
-    def _end_filter_change(self, started: bool) -> None:
-        if started:
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-        else:
-            self.invalidateRowsFilter()
+def _prediction_cells(predictions: pd.DataFrame | None, n: int) -> list[tuple[list, list[str]]]:
+    """(raw, display) of the Predicted, Confidence and Correct columns; blank without a prediction.
+    Raw values sort clips without a prediction first (confidence −1, correct −1)."""
+    if predictions is None:
+        return [([""] * n, [""] * n), ([-1.0] * n, [""] * n), ([-1] * n, [""] * n)]
+    predicted = predictions["predicted"].astype(str).tolist()
+    confidence = predictions["confidence"].to_numpy(dtype=float)
+    has = [p != "" for p in predicted]
+    correct = [int(c) if h else -1 for c, h in zip(predictions["correct"].tolist(), has)]
+    return [(predicted, [readable_class(p) for p in predicted]),
+            ([float(c) if np.isfinite(c) else -1.0 for c in confidence],
+             [f"{c:.0%}" if np.isfinite(c) else "" for c in confidence]),
+            (correct, ["✓" if c == 1 else "✗" if c == 0 else "" for c in correct])]

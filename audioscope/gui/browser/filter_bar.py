@@ -1,5 +1,6 @@
 """A row of filter controls for the clip table: classes, folds, salience, availability, text,
-and a removable chip for an explicit set of clips (e.g. a cell of the confusion matrix)."""
+the model's verdict and confidence, and a removable chip for an explicit set of clips (e.g. a
+cell of the confusion matrix)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
+    QSpinBox,
     QToolButton,
     QWidget,
 )
@@ -26,6 +28,7 @@ from audioscope.core.dataset.metadata import CLASS_NAMES, FOLDS, readable_class
 TEXT_DEBOUNCE_MS = 150
 SALIENCE_CHOICES = (("All saliences", None), ("Foreground", 1), ("Background", 2))
 AVAILABILITY_CHOICES = (("All clips", None), ("Available", True), ("Missing", False))
+PREDICTION_CHOICES = (("Any prediction", None), ("Misclassified only", False), ("Correct only", True))
 
 
 class _StayOpenMenu(QMenu):
@@ -108,6 +111,9 @@ class FilterBar(QWidget):
         self.salience_combo = self._combo(SALIENCE_CHOICES, "Foreground or background sounds")
         self.availability_combo = self._combo(AVAILABILITY_CHOICES,
                                               "Clips whose audio file is on disk, or missing")
+        self.prediction_combo = self._combo(PREDICTION_CHOICES, "Clips the model got wrong, or right "
+                                            "(the Predicted and Correct columns)")
+        self.confidence_low, self.confidence_high = (self._percent(v) for v in (0, 100))
         self.text_edit = QLineEdit(placeholderText="Search file, class or fsID")
         self.text_edit.setClearButtonEnabled(True)
         self.text_edit.textChanged.connect(self._on_text_edited)
@@ -145,7 +151,14 @@ class FilterBar(QWidget):
         search_row.addWidget(self.clear_button)
         search_row.addWidget(self.count_label)
         layout.addLayout(search_row, 1, 0, 1, 4)
-        layout.addWidget(self.names_chip, 2, 0, 1, 4)
+        prediction_row = QHBoxLayout()
+        prediction_row.addWidget(self.prediction_combo)
+        prediction_row.addWidget(QLabel("confidence"))
+        for widget in (self.confidence_low, QLabel("–"), self.confidence_high):
+            prediction_row.addWidget(widget)
+        prediction_row.addStretch(1)
+        layout.addLayout(prediction_row, 2, 0, 1, 4)
+        layout.addWidget(self.names_chip, 3, 0, 1, 4)
         self.set_counts(0, 0)
 
     def _combo(self, choices: tuple[tuple[str, object], ...], tip: str) -> QComboBox:
@@ -155,13 +168,21 @@ class FilterBar(QWidget):
         combo.currentIndexChanged.connect(self._on_choice_toggled)
         return combo
 
+    def _percent(self, value: int) -> QSpinBox:
+        box = QSpinBox(minimum=0, maximum=100, value=value, suffix=" %", toolTip="The model's "
+                       "confidence in its predicted class; clips without a prediction are hidden")
+        box.valueChanged.connect(self._on_choice_toggled)
+        return box
+
     def current_filter(self) -> ClipFilter:
         """The filter the widgets show now (including text not yet debounced)."""
+        low, high = sorted((self.confidence_low.value(), self.confidence_high.value()))
         return ClipFilter(classes=self.class_button.selected(), folds=self.fold_button.selected(),
                           salience=self.salience_combo.currentData(),
                           availability=self.availability_combo.currentData(),
                           text=self.text_edit.text(), names=self._names,
-                          names_label=self._names_label)
+                          names_label=self._names_label, correct=self.prediction_combo.currentData(),
+                          confidence=(low / 100, high / 100))
 
     def set_filter(self, clip_filter: ClipFilter, *, notify: bool = False) -> None:
         """Show ``clip_filter`` in the widgets; emit ``filter_changed`` only if ``notify``."""
@@ -169,9 +190,14 @@ class FilterBar(QWidget):
         self.class_button.set_selected(clip_filter.classes)
         self.fold_button.set_selected(clip_filter.folds)
         for combo, value in ((self.salience_combo, clip_filter.salience),
-                             (self.availability_combo, clip_filter.availability)):
+                             (self.availability_combo, clip_filter.availability),
+                             (self.prediction_combo, clip_filter.correct)):
             with QSignalBlocker(combo):
                 combo.setCurrentIndex(max(0, combo.findData(value)))
+        low, high = clip_filter.confidence or (0.0, 1.0)
+        for box, value in ((self.confidence_low, low), (self.confidence_high, high)):
+            with QSignalBlocker(box):
+                box.setValue(round(value * 100))
         with QSignalBlocker(self.text_edit):
             self.text_edit.setText(clip_filter.text)
         self._show_names(clip_filter.names, clip_filter.names_label)

@@ -13,6 +13,7 @@ import functools
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
@@ -54,7 +55,7 @@ class DatasetMapView(QWidget):
         self._dataset: Dataset | None = None
         self._cache: FeatureCache | None = None
         self._map: DatasetMap | None = None
-        self._filter = ClipFilter()
+        self._filter, self._predictions = ClipFilter(), None
         self._table_rows = np.zeros(0, dtype=int)  # dataset.table position of each map row
         self._shown = np.zeros(0, dtype=int)       # map rows drawn in colour
         self._current: str | None = None
@@ -137,9 +138,9 @@ class DatasetMapView(QWidget):
         if dataset is not None:
             self._map_when_shown.request()
 
-    def set_filter(self, clip_filter: ClipFilter) -> None:
-        """Colour only the clips ``clip_filter`` lets into the table; the rest turn grey."""
-        self._filter = clip_filter
+    def set_filter(self, clip_filter: ClipFilter, predictions: pd.DataFrame | None = None) -> None:
+        """Colour the clips the table shows (``predictions``: its model's); the rest turn grey."""
+        self._filter, self._predictions = clip_filter, predictions
         self._draw()
 
     def set_current(self, slice_file_name: str | None) -> None:
@@ -212,7 +213,7 @@ class DatasetMapView(QWidget):
             for item in (self.scatter, self.context):
                 item.setData([], [])
         else:
-            keep = self._filter.mask(self._dataset.table)[self._table_rows]
+            keep = self._filter.mask(self._dataset.table, self._predictions)[self._table_rows]
             self._shown = np.flatnonzero(keep)
             hidden = np.flatnonzero(~keep)
             self.context.setData(m.xy[hidden, 0], m.xy[hidden, 1])

@@ -52,13 +52,21 @@ def save_views(views: ClipViews, out: Path) -> None:
 
 
 def shown_table(browser: ClipBrowser) -> pd.DataFrame:
-    """The dataset rows the table shows, filtered and in their displayed order."""
+    """The dataset rows the table shows, filtered and in their displayed order, with the
+    model's ``predicted``, ``confidence`` and ``correct`` columns when it shows predictions."""
     proxy = browser.proxy
     model = proxy.clip_model()
     if model is None or model.table is None:
         return pd.DataFrame()
     rows = model.table_rows()
-    return model.table.iloc[[int(rows[proxy.source_row(i)]) for i in range(proxy.rowCount())]]
+    shown = [int(rows[proxy.source_row(i)]) for i in range(proxy.rowCount())]
+    table = model.table.iloc[shown]
+    if model.predictions is None:
+        return table
+    predictions = model.predictions.iloc[shown].set_axis(table.index)
+    has = predictions["predicted"] != ""
+    return table.assign(predicted=predictions["predicted"], confidence=predictions["confidence"],
+                        correct=predictions["correct"].where(has, None))
 
 
 def selected_rows(browser: ClipBrowser) -> pd.DataFrame:

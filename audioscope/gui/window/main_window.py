@@ -153,7 +153,8 @@ class MainWindow(QMainWindow):
         self.dataset_map.clip_clicked.connect(self.play_clip)
         self.gallery.clip_activated.connect(self.play_clip)
         self.dataset_map.file_clicked.connect(lambda path: self.browser.add_files([Path(path)]))
-        self.browser.filter_bar.filter_changed.connect(self.dataset_map.set_filter)
+        self.browser.filter_bar.filter_changed.connect(
+            lambda f: self.dataset_map.set_filter(f, self.browser.model.predictions))
         self.current.inspected.connect(self._mark_on_map)
         for pane in (self.pinned, self.current):
             pane.inspected.connect(self._on_inspected)
