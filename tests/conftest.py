@@ -16,6 +16,7 @@ _private = Path(tempfile.mkdtemp(prefix="audioscope-tests-"))
 atexit.register(shutil.rmtree, _private, ignore_errors=True)
 os.environ["AUDIOSCOPE_CACHE_DIR"] = str(_private / "cache")
 os.environ["AUDIOSCOPE_LOG_DIR"] = str(_private / "log")
+os.environ["AUDIOSCOPE_DATA_DIR"] = str(_private / "data")
 
 from us8k_subsets import FLAC_22K, ORIGINALS  # noqa: E402 (after the environment is set)
 

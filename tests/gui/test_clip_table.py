@@ -43,7 +43,7 @@ def column(model, col: int, role=Qt.ItemDataRole.DisplayRole) -> list:
 
 def test_model_shows_every_metadata_row_and_marks_the_44_files_on_disk(dataset):
     model = ClipTableModel(dataset)
-    assert model.rowCount() == 8732 and model.columnCount() == len(COLUMNS) == 10
+    assert model.rowCount() == 8732 and model.columnCount() == len(COLUMNS) == 11
     assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(7)] == [
         "File", "Class", "Fold", "Salience", "Duration (s)", "fsID", "Available"]
     available = column(model, AVAILABLE)

@@ -28,6 +28,7 @@ from audioscope.gui.browser.clip_filter_proxy import ClipFilterProxy
 from audioscope.gui.browser.clip_table import ClipTableModel
 from audioscope.gui.browser.filter_bar import FilterBar
 from audioscope.gui.browser.fold_overview import FoldOverview
+from audioscope.gui.browser.tag_menu import TagMenu
 
 WELCOME_TEXT = """
 <h2>No dataset open</h2>
@@ -63,6 +64,7 @@ class ClipBrowser(QTabWidget):
         self.proxy.setSourceModel(self.model)
         self.filter_bar = FilterBar()
         self.table = self._build_table()
+        self.tags = TagMenu(self.table, self.proxy, self.model, self._show_filter)
         self.overview = FoldOverview()
         self.my_files = QListWidget()
         self.my_files.setToolTip("Files you dropped on the window or opened with File → Open files…")
@@ -126,6 +128,7 @@ class ClipBrowser(QTabWidget):
         self.proxy.set_filter(ClipFilter())
         self.model.set_dataset(dataset)
         self.model.set_predictions(bundled_predictions_of(dataset))
+        self.tags.set_dataset(dataset)
         self.overview.set_dataset(dataset)
         self._clips_stack.setCurrentIndex(1)
         self.setCurrentIndex(0)

@@ -17,8 +17,9 @@ from audioscope.core.dataset.metadata import Dataset, readable_class
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # raw value of a cell (int, float, str, bool)
 COLUMNS: tuple[str, ...] = ("File", "Class", "Fold", "Salience", "Duration (s)", "fsID", "Available",
-                            "Predicted", "Confidence", "Correct")
-PREDICTION_COLUMNS = COLUMNS[-3:]
+                            "Predicted", "Confidence", "Correct", "Tag")
+PREDICTION_COLUMNS = COLUMNS[-4:-1]
+TAG_COLUMN = len(COLUMNS) - 1
 COLUMN_TIPS = {
     "Salience": "foreground: the sound is the main source; background: it is further away",
     "Available": "whether the audio file was found under the dataset folder",
@@ -26,6 +27,7 @@ COLUMN_TIPS = {
                  "never saw the clip's fold",
     "Confidence": "the probability the model gave its predicted class",
     "Correct": "✓ predicted class = given class, ✗ misclassified, blank: no prediction",
+    "Tag": "your review tag (right-click a clip, or press T); its note in the tooltip",
 }
 NUMERIC_COLUMNS = frozenset({"Fold", "Duration (s)", "fsID", "Confidence"})
 MISSING_BRUSH = QBrush(QColor(128, 128, 128))
@@ -54,6 +56,7 @@ class ClipTableModel(QAbstractTableModel):
         self._available: list[bool] = []
         self._paths: list[str] = []
         self._predictions: pd.DataFrame | None = None
+        self._notes: list[str] = []
         self._order = np.arange(0)
         self._order_list: list[int] = []  # source row -> table row, as a list for data()
         if dataset is not None:
@@ -90,18 +93,31 @@ class ClipTableModel(QAbstractTableModel):
         if predictions is not None and len(predictions) != n:
             raise ValueError(f"predictions for {len(predictions)} rows, the table has {n}")
         self._predictions = predictions
-        first = len(COLUMNS) - len(PREDICTION_COLUMNS)
+        first = COLUMNS.index(PREDICTION_COLUMNS[0])
         for column, (raw, display) in enumerate(_prediction_cells(predictions, n), start=first):
             self._raw[column], self._display[column] = raw, display
             self._ranks[column] = _ranks(raw)
-        self.dataChanged.emit(self.index(0, first), self.index(max(n - 1, 0), len(COLUMNS) - 1))
+        last = first + len(PREDICTION_COLUMNS) - 1
+        self.dataChanged.emit(self.index(0, first), self.index(max(n - 1, 0), last))
         self.predictions_changed.emit()
+
+    def set_tags(self, tags: dict) -> None:
+        """Show review tags (slice_file_name -> ``review_tags.Tag``) in the Tag column."""
+        if self._dataset is None:
+            return
+        found = [tags.get(name) for name in self._raw[0]]
+        self._raw[TAG_COLUMN] = [t.tag if t is not None else "" for t in found]
+        self._display[TAG_COLUMN] = self._raw[TAG_COLUMN]
+        self._notes = [t.note if t is not None else "" for t in found]
+        self._ranks[TAG_COLUMN] = _ranks(self._raw[TAG_COLUMN])
+        n = len(found)
+        self.dataChanged.emit(self.index(0, TAG_COLUMN), self.index(max(n - 1, 0), TAG_COLUMN))
 
     def _convert(self, table: pd.DataFrame | None) -> None:
         """Pre-convert every column to plain Python lists so data() never touches pandas."""
         if table is None:
             self._display, self._raw = [[] for _ in COLUMNS], [[] for _ in COLUMNS]
-            self._ranks, self._available, self._paths = [], [], []
+            self._ranks, self._available, self._paths, self._notes = [], [], [], []
             return
         available = table["available"].to_numpy(dtype=bool)
         raw = [
@@ -122,6 +138,9 @@ class ClipTableModel(QAbstractTableModel):
         for prediction_raw, prediction_display in _prediction_cells(None, len(table)):
             raw.append(prediction_raw)
             self._display.append(prediction_display)
+        raw.append([""] * len(table))                     # Tag
+        self._display.append(raw[-1])
+        self._notes = [""] * len(table)
         self._ranks = [_ranks(values) for values in raw]
         self._available = raw[6]
         self._paths = table["path"].astype(str).tolist()
@@ -167,6 +186,8 @@ class ClipTableModel(QAbstractTableModel):
             return _RIGHT if COLUMNS[column] in NUMERIC_COLUMNS else None
         if role == Qt.ItemDataRole.ToolTipRole and column == 0:
             return self._paths[row] if self._available[row] else "audio file not found"
+        if role == Qt.ItemDataRole.ToolTipRole and column == TAG_COLUMN:
+            return self._notes[row] or None
         if role == Qt.ItemDataRole.ForegroundRole and COLUMNS[column] == "Correct":
             return WRONG_BRUSH if self._display[column][row] == "✗" else None
         return None

@@ -94,6 +94,16 @@ class ExportActions(QObject):
         export.addAction("Clip &views as PNG or SVG…", lambda: self.export_views())
         export.addAction("Filtered &table as CSV…", lambda: self.export_table())
         export.addAction("&Features of the selected clips as CSV or NPZ…", lambda: self.export_features())
+        export.addAction("Review &tags as CSV…", lambda: self.export_tags())
+
+    def export_tags(self, out: Path | None = None) -> None:
+        store, model = self._browser.tags.store, self._browser.model
+        if store is None or not store.all():
+            self._problem("No review tags yet: right-click a clip in the table (or press T) to tag it.")
+            return
+        out = out or self._ask("Export review tags", "review_tags.csv", "CSV table (*.csv)")
+        if out is not None:
+            self._run(lambda: store.export_csv(out, model.table), out)
 
     def export_views(self, out: Path | None = None) -> None:
         out = out or self._ask("Export clip views", "views.png", "PNG image (*.png);;SVG drawing (*.svg)")

@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
         self.browser.clip_selected.connect(self._on_clip_selected)
         self.browser.missing_selected.connect(self._on_missing_selected)
         self.browser.open_dataset_requested.connect(self.choose_dataset)
+        self.browser.tags.unavailable.connect(lambda message: self.statusBar().showMessage(message, 15000))
         self.evaluation.cell_clicked.connect(self.show_clip_set)
         self.dataset_map.clip_clicked.connect(self.play_clip)
         self.gallery.clip_activated.connect(self.play_clip)
@@ -187,7 +188,8 @@ class MainWindow(QMainWindow):
         self.dataset_label.setText(f"{dataset.root.name}: {dataset.n_available} of "
                                    f"{dataset.n_clips} clips on disk")
         self.dataset_label.setToolTip("\n".join(dataset.notes) or str(dataset.root))
-        self.statusBar().showMessage(f"Opened {dataset.root}", 5000)
+        if self.browser.tags.store is not None:      # else the status bar says why tags are off
+            self.statusBar().showMessage(f"Opened {dataset.root}", 5000)
         self.dataset_opened.emit(dataset)
 
     def play_clip(self, slice_file_name: str) -> None:
