@@ -155,3 +155,36 @@ def test_parquet_without_pyarrow_says_what_to_do(originals_root, tmp_path):
         OOF[["slice_file_name", "predicted"]].to_parquet(path)
         read = read_predictions(path, load_dataset(originals_root).table)
         assert read.table["predicted"].tolist() == OOF["predicted"].tolist()
+
+
+def test_likely_label_errors_are_cleanlabs_confident_learning_ranked(originals_root):
+    from cleanlab.filter import find_label_issues
+
+    done = audioscope("evaluate", "--dataset", str(originals_root), "--label-issues", "--json")
+    assert done.returncode == 0, done.stderr
+    [entry] = json.loads(done.stdout)["models"]
+    probabilities = OOF[list(CLASS_NAMES)].to_numpy()          # the bundle's out-of-fold distribution
+    labels = OOF["class"].map(CLASS_NAMES.index).to_numpy()
+    expected = find_label_issues(labels, probabilities, return_indices_ranked_by="self_confidence", n_jobs=1)
+    issues = entry["label_issues"]
+    assert [i["slice_file_name"] for i in issues] == OOF["slice_file_name"].to_numpy()[expected].tolist()
+    assert 0 < len(issues) < len(OOF) / 4
+    scores = [i["score"] for i in issues]
+    assert scores == sorted(scores)                               # least confident in its label first
+    for issue, row in zip(issues, expected):
+        assert issue["given"] == OOF["class"][row] and issue["fold"] == OOF["fold"][row]
+        assert issue["suggested"] == CLASS_NAMES[int(probabilities[row].argmax())] != issue["given"]
+        assert issue["score"] == pytest.approx(probabilities[row, labels[row]])
+    text = audioscope("evaluate", "--dataset", str(originals_root), "--label-issues")
+    first = issues[0]
+    assert f"likely label errors: {len(issues)}" in text.stdout
+    assert f"{first['slice_file_name']:<22} fold {first['fold']:>2}  {first['given']} → {first['suggested']}" in text.stdout
+
+
+def test_label_errors_need_probabilities(originals_root, tmp_path):
+    OOF[["slice_file_name", "predicted"]].to_csv(tmp_path / "labels.csv", index=False)
+    done = audioscope("evaluate", "--dataset", str(originals_root), "--label-issues",
+                      "--predictions", str(tmp_path / "labels.csv"))
+    assert done.returncode == 2 and done.stdout == ""
+    assert "labels.csv: gives predicted classes only; finding likely label errors needs one probability " \
+           "column per class" in done.stderr

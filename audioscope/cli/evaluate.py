@@ -24,6 +24,9 @@ def add_evaluate_command(commands) -> None:
                           help="UrbanSound8K folder (its metadata gives each clip's class and fold)")
     evaluate.add_argument("--predictions", metavar="FILE", type=Path, action="append", default=[],
                           help="a predictions file; repeat for several models")
+    evaluate.add_argument("--label-issues", action="store_true", dest="label_issues",
+                          help="also list the clips whose label is probably wrong (confident learning, "
+                               "cleanlab), most likely first; needs probabilities")
     evaluate.add_argument("--json", action="store_true", help='print {"models": [...]} as JSON')
     evaluate.set_defaults(handler=run_evaluate)
 
@@ -45,6 +48,15 @@ def run_evaluate(args: argparse.Namespace) -> int:
         print(f"audioscope: {exc}", file=sys.stderr)
         return 2
     scores = [model_scores(m) for m in models]
+    if args.label_issues:
+        from audioscope.core.model.label_issues import label_issues
+
+        try:
+            for entry, model in zip(scores, models):
+                entry["label_issues"] = label_issues(model).to_dict("records")
+        except ValueError as exc:
+            print(f"audioscope: {exc}", file=sys.stderr)
+            return 2
     if args.json:
         print(json.dumps({"models": scores}, indent=2))
     else:
@@ -64,4 +76,10 @@ def _print_scores(entry: dict) -> None:
     for name, numbers in entry["per_class"].items():
         print(f"  {name:<18}{numbers['precision']:>10.3f}{numbers['recall']:>10.3f}{numbers['f1']:>10.3f}"
               f"{numbers['support']:>8d}")
+    if "label_issues" in entry:
+        issues = entry["label_issues"]
+        print(f"  likely label errors: {len(issues)} (given → suggested, probability of the given class)")
+        for issue in issues:
+            print(f"    {issue['slice_file_name']:<22} fold {issue['fold']:>2}  {issue['given']} → "
+                  f"{issue['suggested']}  {issue['score']:.3f}")
     print()

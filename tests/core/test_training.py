@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from us8k_subsets import clips_per_class_and_fold
 
@@ -47,6 +48,12 @@ def test_training_writes_a_loadable_bundle_with_an_honest_card(trained, small_da
     assert sum(prediction.probabilities.values()) == pytest.approx(1.0)
     predictions = (out / "cv_predictions.csv").read_text().splitlines()
     assert len(predictions) == 81 and predictions[0].startswith("slice_file_name,fold,classID")
+    # the whole out-of-fold distribution, one column per class: what likely label errors need
+    oof = pd.read_csv(out / "cv_predictions.csv")
+    distribution = oof[list(CLASS_NAMES)].to_numpy()
+    assert np.allclose(distribution.sum(axis=1), 1.0)
+    assert (np.array(CLASS_NAMES)[distribution.argmax(axis=1)] == oof["predicted"]).all()
+    assert np.allclose(distribution.max(axis=1), oof["confidence"])
 
 
 def test_cross_validation_never_tests_on_a_training_fold(small_dataset):

@@ -45,11 +45,13 @@ class Evaluation:
     """
 
     def __init__(self, table: pd.DataFrame, source: Path, baseline: Baseline | None = None,
-                 model_name: str = "") -> None:
+                 model_name: str = "", probabilities: np.ndarray | None = None) -> None:
         self.table = table
         self.source = source
         self.baseline = baseline
         self.model_name = model_name  # e.g. "VotingClassifier", from the model card
+        # (n, 10) out-of-fold probabilities in CLASS_NAMES order, when the file has them
+        self.probabilities = probabilities
         self._true = table["true"].map(CLASS_NAMES.index).to_numpy(dtype=np.int64)
         self._predicted = table["predicted"].map(CLASS_NAMES.index).to_numpy(dtype=np.int64)
         self._fold = table["fold"].to_numpy(dtype=np.int64)
@@ -106,15 +108,15 @@ def load_evaluation(model_dir: str | Path | None = None) -> Evaluation:
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError,
             ValueError) as exc:
         raise EvaluationError(f"{path}: cannot be read as a CSV table ({str(exc).strip()})") from None
+    frame.columns = [str(c).strip() for c in frame.iloc[0]]      # the header line
+    frame = frame.iloc[1:].reset_index(drop=True)
     card = _read_card(directory / CARD_NAME)
     name = card.get("model", "")
     name = name if isinstance(name, str) else ""
-    return Evaluation(_validated(frame, path), path, _baseline_of(card), name)
+    return Evaluation(_validated(frame, path), path, _baseline_of(card), name, _probabilities(frame))
 
 
 def _validated(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
-    frame.columns = [str(c).strip() for c in frame.iloc[0]]
-    frame = frame.iloc[1:].reset_index(drop=True)
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise EvaluationError(f"{path}: missing column(s) {', '.join(missing)}")
@@ -141,6 +143,15 @@ def _validated(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
         name = table["slice_file_name"][duplicated].iloc[0]
         raise EvaluationError(f"{path}: clip {name} is listed more than once")
     return table
+
+
+def _probabilities(frame: pd.DataFrame) -> np.ndarray | None:
+    """One column per class (bundles made since they are written), if all are usable numbers."""
+    if not all(name in frame.columns for name in CLASS_NAMES):
+        return None
+    values = frame[list(CLASS_NAMES)].apply(lambda c: pd.to_numeric(c.str.strip(), errors="coerce"))
+    values = values.to_numpy(dtype=float)
+    return values if np.isfinite(values).all() and (values >= 0).all() else None
 
 
 def _read_card(path: Path) -> dict:

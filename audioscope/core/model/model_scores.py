@@ -47,8 +47,9 @@ def bundled_predictions(metadata: pd.DataFrame, model_dir=None) -> ModelPredicti
     from audioscope.core.model.evaluation import load_evaluation
 
     evaluation = load_evaluation(model_dir)
-    known = evaluation.table["slice_file_name"].isin(metadata["slice_file_name"])
+    known = evaluation.table["slice_file_name"].isin(metadata["slice_file_name"]).to_numpy()
     table = evaluation.table[known][["slice_file_name", "fold", "true", "predicted", "confidence"]
                                     ].reset_index(drop=True)
-    return ModelPredictions("bundled model (out-of-fold)", evaluation.source, table, None,
+    probabilities = evaluation.probabilities[known] if evaluation.probabilities is not None else None
+    return ModelPredictions("bundled model (out-of-fold)", evaluation.source, table, probabilities,
                             len(metadata) - len(table))

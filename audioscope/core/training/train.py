@@ -185,6 +185,8 @@ def train(dataset: Dataset, out_dir: Path, jobs: int = -1, cache: FeatureCache |
     oof = clips[["slice_file_name", "fold", "classID", "class"]].copy()
     oof["predicted"] = [CLASS_NAMES[i] for i in calibrated.argmax(axis=1)]
     oof["confidence"] = calibrated.max(axis=1)
+    for j, name in enumerate(CLASS_NAMES):      # the whole distribution: likely label errors need it
+        oof[name] = calibrated[:, j]
     card = {
         "format": CARD_FORMAT, "recipe": recipe.version, "recipe_name": recipe.name,
         "recipe_summary": recipe.summary, **_embedding_models(recipe), "classes": list(CLASS_NAMES),
