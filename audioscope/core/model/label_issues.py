@@ -39,3 +39,20 @@ def label_issues(predictions: ModelPredictions) -> pd.DataFrame:
                          "given": table["true"].to_numpy(dtype=object)[ranked],
                          "suggested": np.array(CLASS_NAMES, dtype=object)[probabilities[ranked].argmax(axis=1)],
                          "score": probabilities[ranked, labels[ranked]]})
+
+
+def typical_clips(predictions: ModelPredictions, table: pd.DataFrame) -> dict[str, str]:
+    """Per class, the clip on disk labelled with it that the model finds most typical of it
+    (the highest probability of its own class): what to compare a doubtful clip with."""
+    if predictions.probabilities is None:
+        return {}
+    on_disk = set(table.loc[table["available"].to_numpy(dtype=bool), "slice_file_name"])
+    given = predictions.table["true"].to_numpy(dtype=object)
+    names = predictions.table["slice_file_name"].to_numpy(dtype=object)
+    usable = np.fromiter((n in on_disk for n in names), dtype=bool, count=len(names))
+    typical = {}
+    for j, name in enumerate(CLASS_NAMES):
+        rows = np.flatnonzero((given == name) & usable)
+        if rows.size:
+            typical[name] = str(names[rows[predictions.probabilities[rows, j].argmax()]])
+    return typical

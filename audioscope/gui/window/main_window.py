@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from audioscope import __version__
 from audioscope.core.dataset.clip_files import AUDIO_EXTENSIONS
 from audioscope.core.dataset.clip_filter import ClipFilter
 from audioscope.core.dataset.metadata import Dataset, DatasetError, load_dataset
@@ -34,7 +33,10 @@ from audioscope.gui.clip.view_settings import ViewSettings
 from audioscope.gui.tabs.class_gallery import ClassGalleryView
 from audioscope.gui.tabs.dataset_map import DatasetMapView
 from audioscope.gui.tabs.evaluation_view import EvaluationView
+from audioscope.gui.tabs.label_errors_view import LabelErrorsView
+from audioscope.gui.window.about_dialog import show_about
 from audioscope.gui.window.export_actions import ExportActions
+from audioscope.gui.window.label_review import LabelReview
 from audioscope.gui.window.playback_router import PlaybackRouter
 from audioscope.gui.window.space_key import SpaceKey
 from audioscope.gui.window.transport import Transport
@@ -71,6 +73,7 @@ class MainWindow(QMainWindow):
         self._jobs = LatestOnly(self)         # dataset loading
         self._build_layout()
         self.playback = PlaybackRouter(self.panes, self.transport, self.view_settings.db_range, self)
+        self.label_review = LabelReview(self)
         self.exports = ExportActions(self, self.browser, self.cache)
         self._build_menus()
         self._connect()
@@ -97,6 +100,8 @@ class MainWindow(QMainWindow):
         self.right_tabs.addTab(self.gallery, "Class gallery")
         self.evaluation = EvaluationView()
         self.right_tabs.addTab(self.evaluation, "Evaluation")
+        self.label_errors = LabelErrorsView()
+        self.right_tabs.addTab(self.label_errors, "Label errors")
         right = QWidget()
         layout = QVBoxLayout(right)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -127,7 +132,7 @@ class MainWindow(QMainWindow):
                       self.settings_dock.toggleViewAction()],
             "&Playback": [("Play / pause (Space)", self.transport.toggle_play, None),
                           ("Stop", self.transport.stop, None)],
-            "&Help": [("&About audioscope", self._show_about, None)],
+            "&Help": [("&About audioscope", lambda: show_about(self), None)],
         }
         for title, entries in menus.items():
             menu = self.menuBar().addMenu(title)
@@ -156,7 +161,8 @@ class MainWindow(QMainWindow):
         self.dataset_map.file_clicked.connect(lambda path: self.browser.add_files([Path(path)]))
         self.browser.filter_bar.filter_changed.connect(
             lambda f: self.dataset_map.set_filter(f, self.browser.model.predictions))
-        self.current.inspected.connect(self._mark_on_map)
+        self.current.inspected.connect(lambda inspection: self.dataset_map.set_current(
+            None if inspection.request.row is None else inspection.request.row["slice_file_name"]))
         for pane in (self.pinned, self.current):
             pane.inspected.connect(self._on_inspected)
             pane.failed.connect(lambda message, p=pane: self._on_failed(p, message))
@@ -181,6 +187,7 @@ class MainWindow(QMainWindow):
         self.dataset = dataset
         self.browser.set_dataset(dataset)
         self.evaluation.set_dataset(dataset)
+        self.label_errors.set_dataset(dataset)
         self.dataset_map.set_dataset(dataset, self.cache)
         self.dataset_map.set_filter(self.browser.proxy.clip_filter)   # reset without a signal
         self.gallery.set_dataset(dataset, self.cache)
@@ -199,10 +206,6 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{slice_file_name} is not in the open dataset", 5000)
             return
         self.playback.play_when_loaded = slice_file_name
-
-    def _mark_on_map(self, inspection: Inspection) -> None:
-        row = inspection.request.row
-        self.dataset_map.set_current(row["slice_file_name"] if row is not None else None)
 
     def show_clip_set(self, clip_filter: ClipFilter) -> None:
         """List exactly the clips of ``clip_filter`` in the table (e.g. one confusion cell)."""
@@ -277,8 +280,11 @@ class MainWindow(QMainWindow):
 
     # -- compare and playback (PlaybackRouter) ----------------------------------------------
     def pin_current(self) -> None:
-        """Show the current clip as A beside the next selections (B), on one scale and time axis."""
-        if not self.playback.pin():
+        """Show the current clip as A beside the next selections (B), on one scale and time axis;
+        in the Label errors tab, the clip under review beside a typical clip of the suggested class."""
+        if self.right_tabs.currentWidget() is self.label_errors:
+            self.label_errors.compare()
+        elif not self.playback.pin():
             self.statusBar().showMessage("Select a clip first, then pin it", 5000)
 
     def unpin(self) -> None:
@@ -286,13 +292,6 @@ class MainWindow(QMainWindow):
 
     def switch_playback(self) -> None:
         self.playback.switch()
-    def _show_about(self) -> None:
-        from audioscope.core.model.licences import licences_html
-
-        QMessageBox.about(self, "About audioscope",
-                          f"<b>audioscope {__version__}</b><p>An explorer for the UrbanSound8K "
-                          f"dataset.</p>{licences_html()}")
-
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self.transport.shutdown()
         for pane in (self.current, self.pinned):   # running predictions and strips stop early
