@@ -37,6 +37,7 @@ from audioscope.gui.tabs.label_errors_view import LabelErrorsView
 from audioscope.gui.window.about_dialog import show_about
 from audioscope.gui.window.export_actions import ExportActions
 from audioscope.gui.window.label_review import LabelReview
+from audioscope.gui.window.model_predictions import ModelPredictionsAction
 from audioscope.gui.window.playback_router import PlaybackRouter
 from audioscope.gui.window.space_key import SpaceKey
 from audioscope.gui.window.transport import Transport
@@ -64,7 +65,6 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         screen = QGuiApplication.primaryScreen().availableGeometry()
         self.resize(min(1440, int(screen.width() * 0.95)), min(900, int(screen.height() * 0.92)))
-
         self.browser = ClipBrowser()
         self.panes = ComparePanes()
         self.pinned, self.current = self.panes.pinned, self.panes.current
@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
         self.playback = PlaybackRouter(self.panes, self.transport, self.view_settings.db_range, self)
         self.label_review = LabelReview(self)
         self.exports = ExportActions(self, self.browser, self.cache)
+        self.model_predictions = ModelPredictionsAction(self)
         self._build_menus()
         self._connect()
         self._apply_view_settings()
@@ -124,7 +125,8 @@ class MainWindow(QMainWindow):
         """Menus from one table: (text, slot, shortcut); None is a separator."""
         menus = {
             "&File": [("Open &dataset folder…", self.choose_dataset, "Ctrl+D"),
-                      ("&Open files…", self.choose_files, "Ctrl+O"), None, self.exports, None,
+                      ("&Open files…", self.choose_files, "Ctrl+O"),
+                      ("Open model &predictions…", self.model_predictions.choose, None), None, self.exports, None,
                       ("&Quit", self.close, "Ctrl+Q")],
             "&View": [("&Pin current clip as A (compare)", self.pin_current, "P"),
                       ("&Unpin A", self.unpin, "U"),
@@ -200,8 +202,7 @@ class MainWindow(QMainWindow):
         self.dataset_opened.emit(dataset)
 
     def play_clip(self, slice_file_name: str) -> None:
-        """Select the dataset clip ``slice_file_name`` and play it once it is loaded (one click
-        on a map point or a gallery clip)."""
+        """Select dataset clip ``slice_file_name``, play it once loaded (a map point, a gallery chip)."""
         if not self.browser.select_clip(slice_file_name):
             self.statusBar().showMessage(f"{slice_file_name} is not in the open dataset", 5000)
             return
