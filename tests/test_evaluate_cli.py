@@ -96,6 +96,13 @@ BAD_FILES = {
     "classID out of range": ("slice_file_name,predicted\n100032-3-0-0.wav,10\n",
                              "line 2, column 'predicted': '10' is neither"),
     "no prediction column": ("slice_file_name,siren\n100032-3-0-0.wav,1\n", "needs a 'predicted' column"),
+    # blank lines still count; a trailing comma is an extra field, not a shift of the columns
+    "after blank lines": ("slice_file_name,predicted\n\n100032-3-0-0.wav,dog_bark\n\nnope.wav,siren\n",
+                          "line 5, column 'slice_file_name': 'nope.wav' is not a clip"),
+    "trailing comma": ("slice_file_name,predicted\n100032-3-0-0.wav,dog_bark,\n",
+                       "cannot be read as a table (Error tokenizing data. C error: Expected 2 fields in line 2, saw 3)"),
+    "a column twice": ("slice_file_name,predicted, predicted\n100032-3-0-0.wav,dog_bark,siren\n",
+                       "column 'predicted' appears twice in the header"),
 }
 
 

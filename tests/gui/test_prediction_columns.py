@@ -117,6 +117,12 @@ def test_misclassified_clips_by_click_sorted_by_confidence_and_exported(qtbot, w
     assert sorted(exported["slice_file_name"]) == sorted(confident_wrong["slice_file_name"])
     assert (exported["correct"] == False).all() and (exported["confidence"] >= 0.9).all()  # noqa: E712
 
+    # other predictions re-sort a table sorted by them
+    header_sorted = column(proxy, "Confidence")
+    window.browser.model.set_predictions(window.browser.model.predictions.assign(
+        confidence=1 - window.browser.model.predictions["confidence"]))
+    resorted = [float(v.rstrip("%")) for v in column(proxy, "Confidence")]
+    assert resorted == sorted(resorted, reverse=confidences[0] >= confidences[-1]) and resorted != header_sorted
     choose(qtbot, bar.prediction_combo, "Correct only")
     bar.confidence_low.setValue(0)
     assert proxy.rowCount() == (OOF["predicted"] == OOF["class"]).sum()

@@ -70,6 +70,9 @@ def test_a_tag_by_key_and_click_survives_a_restart_lists_and_exports(qtbot, wind
     assert "1 clip: tagged mislabeled" in browser.filter_bar.names_text.text()
     with qtbot.waitSignal(again.exports.exported, timeout=WAIT_MS):
         again.exports.export_tags(tmp_path / "tags.csv")
+    with qtbot.waitSignal(again.exports.failed, timeout=WAIT_MS) as refused:      # a folder that cannot be
+        again.exports.export_tags(Path("/proc/no-such-folder/tags.csv"))      # made: said, not a crash
+    assert "/proc/no-such-folder/tags.csv: cannot be written" in refused.args[0]
     exported = pd.read_csv(tmp_path / "tags.csv")
     assert exported[["slice_file_name", "tag", "note"]].to_dict("records") == [
         {"slice_file_name": clip, "tag": "mislabeled", "note": "a drill, not a jackhammer"}]

@@ -59,7 +59,7 @@ def write_table_csv(table: pd.DataFrame, out: Path) -> int:
 
 def export_clip_features(rows: pd.DataFrame, out: Path, cache: FeatureCache | None = None,
                          params: FeatureParams = FeatureParams(),
-                         progress: Callable[[int, int], None] | None = None) -> list[str]:
+                         progress: Callable[[int, int], None] | None = None, cache_from_s: float = 0.0) -> list[str]:
     """Features of the clips in ``rows`` (dataset rows with a ``path``) to ``out``:
 
     * ``.csv``: one row per clip, metadata then the clip-vector values (v000 …) of the
@@ -67,6 +67,7 @@ def export_clip_features(rows: pd.DataFrame, out: Path, cache: FeatureCache | No
     * ``.npz``: the same vectors and metadata, plus each clip's mel dB spectrogram and MFCCs
       (``mel_db_<i>``, ``mfcc_<i>``, in row order) and the feature parameters.
 
+    Clips shorter than ``cache_from_s`` bypass the feature cache (the window's policy).
     Returns the messages of clips that could not be read (their vector row is NaN).
     """
     out = Path(out)
@@ -89,7 +90,7 @@ def export_clip_features(rows: pd.DataFrame, out: Path, cache: FeatureCache | No
     errors = []
     for i, path in enumerate(rows["path"]):
         try:
-            analysis = analyse_file(path, params, cache, keep_samples=False)
+            analysis = analyse_file(path, params, cache, keep_samples=False, cache_from_s=cache_from_s)
         except AudioLoadError as exc:
             errors.append(str(exc))
         else:

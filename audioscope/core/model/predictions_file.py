@@ -57,6 +57,9 @@ def read_predictions(path: str | Path, metadata: pd.DataFrame, name: str | None 
     path = Path(path)
     frame, line_of = _read_table(path)
     frame.columns = [str(c).strip() for c in frame.columns]
+    twice = frame.columns[frame.columns.duplicated()]
+    if len(twice):
+        raise PredictionsFileError(f"{path}: column {twice[0]!r} appears twice in the header")
 
     def where(row: int, column: str | None = None) -> str:
         return f"{path}: {line_of(row)}" + (f", column {column!r}" if column else "")
@@ -110,14 +113,21 @@ def _read_table(path: Path):
             frame = pd.read_parquet(path)
             return frame, lambda i: f"row {i + 1}"
         separator = "\t" if suffix == ".tsv" else ","
-        frame = pd.read_csv(path, sep=separator, dtype=str, keep_default_na=False, encoding="utf-8",
-                            skip_blank_lines=True)
+        # header=None: the header line fixes the number of fields, so a longer row (a trailing
+        # comma, a stray value) is refused naming its line; blank lines are kept while reading
+        # so that a row's position gives its line, then dropped
+        frame = pd.read_csv(path, sep=separator, header=None, dtype=str, keep_default_na=False,
+                            encoding="utf-8", skip_blank_lines=False, index_col=False)
     except PredictionsFileError:
         raise
     except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).strip()
         raise PredictionsFileError(f"{path}: cannot be read as a table ({reason})") from None
-    return frame, lambda i: f"line {i + 2}"     # the header is line 1
+    header = [str(c) for c in frame.iloc[0]]
+    frame = frame.iloc[1:].set_axis(header, axis=1)
+    frame = frame[~(frame == "").all(axis=1)]
+    lines = frame.index.to_numpy() + 1          # row 0 was the header, line 1
+    return frame, lambda i: f"line {lines[i]}"
 
 
 def _class_names(column: pd.Series, where) -> np.ndarray:

@@ -59,6 +59,7 @@ class ClipTableModel(QAbstractTableModel):
         self._notes: list[str] = []
         self._order = np.arange(0)
         self._order_list: list[int] = []  # source row -> table row, as a list for data()
+        self._sorted_by: tuple[int, Qt.SortOrder] = (-1, Qt.SortOrder.AscendingOrder)
         if dataset is not None:
             self.set_dataset(dataset)
 
@@ -99,6 +100,7 @@ class ClipTableModel(QAbstractTableModel):
             self._ranks[column] = _ranks(raw)
         last = first + len(PREDICTION_COLUMNS) - 1
         self.dataChanged.emit(self.index(0, first), self.index(max(n - 1, 0), last))
+        self._resort_if_sorted_by(range(first, last + 1))
         self.predictions_changed.emit()
 
     def set_tags(self, tags: dict) -> None:
@@ -112,6 +114,12 @@ class ClipTableModel(QAbstractTableModel):
         self._ranks[TAG_COLUMN] = _ranks(self._raw[TAG_COLUMN])
         n = len(found)
         self.dataChanged.emit(self.index(0, TAG_COLUMN), self.index(max(n - 1, 0), TAG_COLUMN))
+        self._resort_if_sorted_by([TAG_COLUMN])
+
+    def _resort_if_sorted_by(self, columns) -> None:
+        column, order = self._sorted_by
+        if column in columns:
+            self.sort(column, order)
 
     def _convert(self, table: pd.DataFrame | None) -> None:
         """Pre-convert every column to plain Python lists so data() never touches pandas."""
@@ -203,6 +211,7 @@ class ClipTableModel(QAbstractTableModel):
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Stable sort by ``column`` (ties keep table order); column −1 restores table order."""
+        self._sorted_by = (column, order)
         n = len(self._order_list)
         if 0 <= column < len(self._ranks):
             ranks = self._ranks[column]

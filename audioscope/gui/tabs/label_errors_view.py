@@ -7,10 +7,13 @@ the suggested class; *Tag as mislabeled* (or M) tags it. Computed when the tab i
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -62,8 +65,9 @@ class LabelErrorsView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.currentCellChanged.connect(lambda row, *_: self._on_row(row))   # keys
-        self.table.cellClicked.connect(lambda row, _column: self._on_row(row))      # a click on the current row
+        self.table.currentCellChanged.connect(lambda row, *_: self._on_row(row))   # keys and clicks
+        self.table.cellClicked.connect(self._on_clicked)                           # and the current row again
+        self._activated = (-1, 0.0)
         self.compare_button = QPushButton("Compare with a typical clip (P)", clicked=self.compare)
         self.tag_button = QPushButton("Tag as mislabeled (M)", clicked=lambda: self._tag("mislabeled"))
         # P is the window's Pin action, which compares while this tab is shown
@@ -130,7 +134,14 @@ class LabelErrorsView(QWidget):
 
     def _on_row(self, row: int) -> None:
         if row >= 0:
+            self._activated = (row, time.monotonic())
             self.clip_activated.emit(self.table.item(row, 0).text())
+
+    def _on_clicked(self, row: int, _column: int) -> None:
+        """A click that made the row current has activated it already (press, then release)."""
+        last_row, when = self._activated
+        if row != last_row or time.monotonic() - when > QApplication.doubleClickInterval() / 1000:
+            self._on_row(row)
 
     def _tag(self, tag: str) -> None:
         clip = self.current_clip()

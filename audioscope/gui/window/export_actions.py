@@ -3,6 +3,7 @@ of the selected clips as CSV or NPZ (computed in the background)."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from audioscope.core.batch.export import (
     refuse_inside,
     write_table_csv,
 )
+from audioscope.core.inspection.clip_inspection import CACHE_FROM_S
 from audioscope.core.store.cache import FeatureCache
 from audioscope.gui.browser.clip_browser import ClipBrowser
 from audioscope.gui.clip.clip_views import ClipViews
@@ -140,7 +142,8 @@ class ExportActions(QObject):
             self._problem(str(exc))
             return
         self._status(f"Exporting features of {len(rows)} clips…")
-        self._jobs.submit(export_clip_features, rows, out, self._cache,
+        export = functools.partial(export_clip_features, cache_from_s=CACHE_FROM_S)   # as the views do
+        self._jobs.submit(export, rows, out, self._cache,
                           on_result=lambda errors: self._done(out, errors),
                           on_error=lambda exc: self._problem(str(exc)),
                           on_progress=lambda done, total: self._status(f"Exporting features: {done}/{total} clips…"))
@@ -156,6 +159,9 @@ class ExportActions(QObject):
             write()
         except ExportError as exc:
             self._problem(str(exc))
+            return
+        except OSError as exc:               # a writer outside core.batch.export (review tags)
+            self._problem(f"{out}: cannot be written ({exc.strerror or exc})")
             return
         self._done(out, [])
 

@@ -18,9 +18,16 @@ class LabelReview(QObject):
         view.compare_requested.connect(self.compare)
         view.tag_requested.connect(lambda clip, tag: window.browser.tags.tag(clip, tag))
         window.current.inspected.connect(self._on_inspected)
+        window.current.failed.connect(self._forget)
+        window.dataset_opened.connect(self._forget)
 
     def compare(self, clip: str, typical: str) -> None:
         """Show ``clip``, pin it as A once it is drawn, then show ``typical`` as B."""
+        table = self._window.dataset.table if self._window.dataset is not None else None
+        available = table is not None and table.loc[table["slice_file_name"] == clip, "available"].any()
+        if not available:
+            self._window.statusBar().showMessage(f"{clip}: its audio file is not on disk to compare", 5000)
+            return
         self._pending = (clip, typical)
         shown = self._window.current.inspection
         row = shown.request.row if shown is not None else None
@@ -29,6 +36,9 @@ class LabelReview(QObject):
         elif not self._window.browser.select_clip(clip):
             self._pending = None
             self._window.statusBar().showMessage(f"{clip} is not in the open dataset", 5000)
+
+    def _forget(self, *_args) -> None:
+        self._pending = None
 
     def _audition(self, clip: str) -> None:
         self._window.play_clip(clip)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from audioscope.core.model.predictions_file import PredictionsFileError, read_predictions
 
-FILE_FILTER = "Predictions (*.csv *.tsv *.parquet);;All files (*)"
+FILE_FILTER = "Predictions (*.csv *.tsv *.txt *.parquet *.pq);;All files (*)"
 
 
 class ModelPredictionsAction(QObject):
@@ -40,7 +40,9 @@ class ModelPredictionsAction(QObject):
         except PredictionsFileError as exc:
             self._refuse(str(exc))
             return
-        self._window.browser.model.set_predictions(predictions.aligned(dataset.table))
+        browser = self._window.browser
+        browser.model.set_predictions(predictions.aligned(dataset.table))
+        self._window.dataset_map.set_filter(browser.proxy.clip_filter, browser.model.predictions)
         without = f"; {predictions.missing} clips have no prediction" if predictions.missing else ""
         self._window.statusBar().showMessage(
             f"Showing the predictions of {path.name}: {len(predictions.table)} clips{without}", 10000)
