@@ -161,8 +161,8 @@ class MainWindow(QMainWindow):
         self.dataset_map.clip_clicked.connect(self.play_clip)
         self.gallery.clip_activated.connect(self.play_clip)
         self.dataset_map.file_clicked.connect(lambda path: self.browser.add_files([Path(path)]))
-        self.browser.filter_bar.filter_changed.connect(
-            lambda f: self.dataset_map.set_filter(f, self.browser.model.predictions))
+        proxy, model = self.browser.proxy, self.browser.model   # the map colours what the table shows
+        proxy.count_changed.connect(lambda *_: self.dataset_map.set_filter(proxy.clip_filter, model.predictions))
         self.current.inspected.connect(lambda inspection: self.dataset_map.set_current(
             None if inspection.request.row is None else inspection.request.row["slice_file_name"]))
         for pane in (self.pinned, self.current):
@@ -191,7 +191,6 @@ class MainWindow(QMainWindow):
         self.evaluation.set_dataset(dataset)
         self.label_errors.set_dataset(dataset)
         self.dataset_map.set_dataset(dataset, self.cache)
-        self.dataset_map.set_filter(self.browser.proxy.clip_filter)   # reset without a signal
         self.gallery.set_dataset(dataset, self.cache)
         self.setWindowTitle(f"audioscope — {dataset.root}")
         self.dataset_label.setText(f"{dataset.root.name}: {dataset.n_available} of "

@@ -40,9 +40,7 @@ class ModelPredictionsAction(QObject):
         except PredictionsFileError as exc:
             self._refuse(str(exc))
             return
-        browser = self._window.browser
-        browser.model.set_predictions(predictions.aligned(dataset.table))
-        self._window.dataset_map.set_filter(browser.proxy.clip_filter, browser.model.predictions)
+        self._window.browser.model.set_predictions(predictions.aligned(dataset.table))
         without = f"; {predictions.missing} clips have no prediction" if predictions.missing else ""
         self._window.statusBar().showMessage(
             f"Showing the predictions of {path.name}: {len(predictions.table)} clips{without}", 10000)
