@@ -147,6 +147,39 @@ def test_one_folds_matrix_and_its_cells(view, qtbot, flac_dataset, predictions):
     assert clip_filter.names_label.endswith(", fold 2")
 
 
+def test_row_normalised_matrix_shows_shares_of_the_true_class_and_still_lists_clips(view, qtbot, card,
+                                                                                   predictions):
+    view.scale_combo.setCurrentIndex(view.scale_combo.findText("Row %"))
+    matrix = card["cross_validation"]["confusion_matrix"]
+    for t in CLASS_NAMES:
+        row = matrix[CLASS_NAMES.index(t)]
+        for p in CLASS_NAMES:
+            n = row[CLASS_NAMES.index(p)]
+            assert view.item_for(t, p).text() == (f"{n / sum(row) * 100:.1f} %" if n else "0")
+    with qtbot.waitSignal(view.cell_clicked) as clicked:
+        click(qtbot, view, "siren", "children_playing")
+    assert set(clicked.args[0].names) == expected_names(predictions, "siren", "children_playing")
+    view.scale_combo.setCurrentIndex(view.scale_combo.findText("Counts"))
+    assert int(view.item_for("siren", "siren").text().split()[0]) == card_count(card, "siren", "siren")
+
+
+def test_per_class_scores_and_fold_macro_f1_are_scikit_learns(view, predictions):
+    from sklearn.metrics import f1_score, precision_recall_fscore_support
+
+    precision, recall, f1, support = precision_recall_fscore_support(
+        predictions["class"], predictions["predicted"], labels=list(CLASS_NAMES), zero_division=0)
+    for i, name in enumerate(CLASS_NAMES):
+        assert view.per_class.value(name, "precision") == pytest.approx(precision[i])
+        assert view.per_class.value(name, "recall") == pytest.approx(recall[i])
+        assert view.per_class.value(name, "f1") == pytest.approx(f1[i])
+        assert view.per_class.value(name, "support") == support[i]
+    for fold in (1, 2):
+        rows = predictions[predictions["fold"] == fold]
+        assert view.bars.values[(f"Fold {fold}", "macro_f1")].text() == \
+            f"{f1_score(rows['class'], rows['predicted'], average='macro'):.3f}"
+    assert not view.disagreement.a_only.isEnabled() and view.disagreement.note.isVisibleTo(view.disagreement)
+
+
 def test_an_empty_cell_emits_nothing(view, qtbot):
     assert view.item_for("air_conditioner", "car_horn").text() == "0"
     with qtbot.assertNotEmitted(view.cell_clicked):

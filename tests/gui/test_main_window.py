@@ -285,10 +285,20 @@ def test_a_confusion_cell_lists_exactly_its_clips_and_they_play(qtbot, window, f
     rect = view.table.visualItemRect(view.item_for("siren", "children_playing"))
     view.table.scrollToItem(view.item_for("siren", "children_playing"))
     rect = view.table.visualItemRect(view.item_for("siren", "children_playing"))
-    qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    proxy = window.browser.proxy
+    with qtbot.waitSignal(window.current.inspected, timeout=WAIT_MS) as first:
+        qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    proxy, table = window.browser.proxy, window.browser.table
     listed = {proxy.row_record(i)["slice_file_name"] for i in range(proxy.rowCount())}
     assert listed == wanted and len(wanted) > 10
+    # the tab stays in view; the first listed clip is the one shown, selected and highlighted
+    assert window.right_tabs.currentWidget() is view
+    assert table.currentIndex().row() == 0 and table.selectionModel().isRowSelected(0)
+    assert first.args[0].request.row["slice_file_name"] == proxy.row_record(0)["slice_file_name"]
+    assert view.stepper.label.text().startswith(f"clip 1 of {len(wanted)}: <b>{proxy.row_record(0)['slice_file_name']}")
+    with qtbot.waitSignal(window.current.inspected, timeout=WAIT_MS) as second:
+        qtbot.mouseClick(view.stepper.next_button, Qt.MouseButton.LeftButton)
+    assert second.args[0].request.row["slice_file_name"] == proxy.row_record(1)["slice_file_name"]
+    assert table.selectionModel().isRowSelected(1) and window.right_tabs.currentWidget() is view
     inspection = select(qtbot, window, 0)
     assert inspection.request.row["class"] == "siren"
     assert inspection.prediction.predicted == "children_playing"    # the same model, the same verdict

@@ -61,6 +61,7 @@ class Prediction:
     model: str
     unfamiliar: bool | None = None      # farther from every training clip than 99 % of them
     #                                     are from another fold's (core.model.novelty); None: unknown
+    bundle: str = ""                    # the bundle folder's name, for one not shipped with audioscope
 
     @property
     def predicted(self) -> str:
@@ -74,8 +75,9 @@ class Prediction:
         return sorted(self.probabilities.items(), key=lambda kv: kv[1], reverse=True)
 
     def describe_model(self) -> str:
-        return ("the final model (all training folds)" if self.model == "final"
-                else f"the model trained without fold {self.model.rsplit('_', 1)[1]}")
+        which = ("the final model (all training folds)" if self.model == "final"
+                 else f"the model trained without fold {self.model.rsplit('_', 1)[1]}")
+        return f"{which} of {self.bundle}" if self.bundle else which
 
 
 class ModelBundle:
@@ -102,8 +104,9 @@ class ModelBundle:
         vector = np.asarray(vector, dtype=np.float64).reshape(1, -1)
         full = self.predict_matrix(vector, fold)[0]
         unfamiliar = None if self.novelty is None else bool(self.novelty.unfamiliar(vector, fold)[0])
+        shipped = self.directory.resolve() == bundled_model_dir().resolve()
         return Prediction({name: float(p) for name, p in zip(CLASS_NAMES, full)}, self.model_key(fold),
-                          unfamiliar)
+                          unfamiliar, "" if shipped else self.directory.name)
 
     def predict_matrix(self, vectors: np.ndarray, fold: int | None = None) -> np.ndarray:
         """Calibrated probabilities (n, 10) in CLASS_NAMES order for the recipe's clip vectors."""
@@ -204,10 +207,23 @@ _shared_lock = threading.Lock()
 _shared: ModelBundle | None = None
 
 
+_chosen: ModelBundle | None = None
+
+
 def shared_bundle() -> ModelBundle:
-    """The bundled model, loaded once per process (thread-safe; call it from a worker)."""
+    """The model the window predicts with: the one chosen by ``use_shared_bundle``, else the
+    bundled model, loaded once per process (thread-safe; call it from a worker)."""
     global _shared
     with _shared_lock:
+        if _chosen is not None:
+            return _chosen
         if _shared is None:
             _shared = load_bundle()
         return _shared
+
+
+def use_shared_bundle(bundle: ModelBundle | None) -> None:
+    """Predict with ``bundle`` (e.g. one the user opened and trusted); None: the bundled model."""
+    global _chosen
+    with _shared_lock:
+        _chosen = bundle

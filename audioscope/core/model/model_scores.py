@@ -8,6 +8,8 @@ own notebook finds the same values. Keys as ``audioscope evaluate --json`` print
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -41,15 +43,39 @@ def model_scores(predictions: ModelPredictions) -> dict:
                           "matrix": confusion_matrix(true, predicted, labels=list(CLASS_NAMES)).tolist()}}
 
 
-def bundled_predictions(metadata: pd.DataFrame, model_dir=None) -> ModelPredictions:
-    """The bundled model's out-of-fold predictions (each clip by the model that never saw its
-    fold) as ModelPredictions of the clips of ``metadata``."""
+def bundled_predictions(metadata: pd.DataFrame | None, model_dir: str | Path | None = None) -> ModelPredictions:
+    """A model bundle's out-of-fold predictions (each clip by the model that never saw its
+    fold; default: the bundled model) as ModelPredictions of the clips of ``metadata`` (all
+    the bundle's clips when None)."""
+    from audioscope.core.model.classifier import bundled_model_dir
     from audioscope.core.model.evaluation import load_evaluation
 
-    evaluation = load_evaluation(model_dir)
-    known = evaluation.table["slice_file_name"].isin(metadata["slice_file_name"]).to_numpy()
+    directory = Path(model_dir) if model_dir is not None else bundled_model_dir()
+    evaluation = load_evaluation(directory)
+    names = evaluation.table["slice_file_name"]
+    known = (names.isin(metadata["slice_file_name"]).to_numpy() if metadata is not None
+             else np.ones(len(names), dtype=bool))
     table = evaluation.table[known][["slice_file_name", "fold", "true", "predicted", "confidence"]
                                     ].reset_index(drop=True)
     probabilities = evaluation.probabilities[known] if evaluation.probabilities is not None else None
-    return ModelPredictions("bundled model (out-of-fold)", evaluation.source, table, probabilities,
-                            len(metadata) - len(table))
+    shipped = directory.resolve() == bundled_model_dir().resolve()
+    model = evaluation.model_name or "model"
+    name = "bundled model (out-of-fold)" if shipped else f"{directory} (out-of-fold)"
+    title = f"audioscope model ({model})" if shipped else f"{directory.name} ({model})"
+    return ModelPredictions(name, evaluation.source, table, probabilities,
+                            len(metadata) - len(table) if metadata is not None else 0,
+                            bundle_dir=directory, title=title, baseline=evaluation.baseline)
+
+
+def disagreements(a: ModelPredictions, b: ModelPredictions) -> tuple[list[str], list[str]]:
+    """(clips ``a`` gets right and ``b`` wrong, clips ``b`` gets right and ``a`` wrong), among
+    the clips both predict, in ``a``'s order."""
+    theirs = b.table.set_index("slice_file_name")["predicted"]
+    names = a.table["slice_file_name"]
+    other = names.map(theirs)
+    both = other.notna().to_numpy()
+    true = a.table["true"].to_numpy(dtype=object)
+    a_right = a.table["predicted"].to_numpy(dtype=object) == true
+    b_right = other.to_numpy(dtype=object) == true
+    listed = names.to_numpy(dtype=object)
+    return (listed[both & a_right & ~b_right].tolist(), listed[both & b_right & ~a_right].tolist())

@@ -32,13 +32,23 @@ class ModelPredictions:
     """``table``: slice_file_name, fold, true, predicted (class names), confidence (the
     predicted class's probability; NaN when the file gave none), one row per predicted clip
     in the file's order; ``probabilities`` (n, 10) in CLASS_NAMES order when the file gave
-    them; ``missing``: metadata clips the file has no prediction for."""
+    them; ``missing``: metadata clips the file has no prediction for. A model bundle's
+    out-of-fold predictions also carry its folder (``bundle_dir``), a ``title`` naming its
+    model and the tutorial ``baseline`` its training measured (``evaluation.Baseline``)."""
 
     name: str
     source: Path | None
     table: pd.DataFrame
     probabilities: np.ndarray | None
     missing: int
+    bundle_dir: Path | None = None
+    title: str = ""
+    baseline: object | None = None
+
+    @property
+    def display_name(self) -> str:
+        """What a selector or a header calls the model."""
+        return self.title or self.name
 
     def aligned(self, table: pd.DataFrame) -> pd.DataFrame:
         """One row per row of the dataset ``table`` (positional): predicted ("" for none),

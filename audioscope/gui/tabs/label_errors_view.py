@@ -1,5 +1,5 @@
-"""The "Label errors" tab: the clips whose given label the bundled model's out-of-fold
-probabilities doubt (confident learning, ``core.model.label_issues``), most likely first.
+"""The "Label errors" tab: the clips whose given label a model's out-of-fold probabilities
+(the bundled model's, or those of the model chosen in the Evaluation tab) doubt (confident learning, ``core.model.label_issues``), most likely first.
 
 A click auditions the clip; *Compare* (or P) pins it as A beside the most typical clip of
 the suggested class; *Tag as mislabeled* (or M) tags it. Computed when the tab is first shown.
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from audioscope.core.dataset.metadata import Dataset, readable_class
+from audioscope.core.model.predictions_file import ModelPredictions
 from audioscope.gui.tabs.compute_when_shown import ComputeWhenShown
 from audioscope.gui.workers import LatestOnly
 
@@ -34,12 +35,14 @@ EXPLAINED = ("Clips whose label the model's out-of-fold probabilities doubt (con
              "of the suggested class; M tags the clip as mislabeled.")
 
 
-def review_list(dataset: Dataset):
-    """(issues, typical clips per class) of the bundled model on ``dataset`` (a worker runs it)."""
+def review_list(dataset: Dataset, predictions: ModelPredictions | None):
+    """(issues, typical clips per class) of ``predictions`` (default: the bundled model's) on
+    ``dataset`` (a worker runs it)."""
     from audioscope.core.model.label_issues import label_issues, typical_clips
     from audioscope.core.model.model_scores import bundled_predictions
 
-    predictions = bundled_predictions(dataset.table)
+    if predictions is None:
+        predictions = bundled_predictions(dataset.table)
     return label_issues(predictions), typical_clips(predictions, dataset.table)
 
 
@@ -54,6 +57,7 @@ class LabelErrorsView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._dataset: Dataset | None = None
+        self._model: ModelPredictions | None = None     # None: the bundled model
         self._typical: dict[str, str] = {}
         self._jobs = LatestOnly(self)
         self._when_shown = ComputeWhenShown(self, self._start)
@@ -85,13 +89,19 @@ class LabelErrorsView(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.table, 1)
 
-    def set_dataset(self, dataset: Dataset | None) -> None:
+    def set_dataset(self, dataset: Dataset | None, model: ModelPredictions | None = None) -> None:
+        """Review ``dataset``'s labels by ``model``'s out-of-fold probabilities (None: the
+        bundled model's), computed when the tab is next shown."""
         self._jobs.cancel()
-        self._dataset, self._typical = dataset, {}
+        self._dataset, self._model, self._typical = dataset, model, {}
         self.table.setRowCount(0)
         if dataset is not None:
             self.status.setText("Finding likely label errors when this tab is shown…")
             self._when_shown.request()
+
+    def set_model(self, model: ModelPredictions | None) -> None:
+        if model is not self._model:
+            self.set_dataset(self._dataset, model)
 
     def current_clip(self) -> str | None:
         row = self.table.currentRow()
@@ -112,7 +122,7 @@ class LabelErrorsView(QWidget):
     # -- internals ----------------------------------------------------------------------
     def _start(self) -> None:
         self.status.setText("Finding likely label errors…")
-        self._jobs.submit(review_list, self._dataset, on_result=self._show,
+        self._jobs.submit(review_list, self._dataset, self._model, on_result=self._show,
                           on_error=lambda exc: self.status.setText(f"No label review: {exc}"))
 
     def _show(self, result) -> None:
@@ -129,7 +139,8 @@ class LabelErrorsView(QWidget):
         self.table.resizeColumnsToContents()
         on_disk = set(self._dataset.table.loc[self._dataset.table["available"], "slice_file_name"])
         present = sum(name in on_disk for name in issues["slice_file_name"])
-        self.status.setText(f"{len(issues)} likely label errors among the bundled model's out-of-fold "
+        whose = "the bundled model's" if self._model is None else f"{self._model.display_name}'s"
+        self.status.setText(f"{len(issues)} likely label errors among {whose} out-of-fold "
                             f"predictions; {present} of them are on disk to listen to.")
 
     def _on_row(self, row: int) -> None:

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
 )
 
 from audioscope.core.dataset.clip_files import AUDIO_EXTENSIONS
-from audioscope.core.dataset.clip_filter import ClipFilter
 from audioscope.core.dataset.metadata import Dataset, DatasetError, load_dataset
 from audioscope.core.inspection.clip_inspection import ClipRequest, Inspection, warm_up
 from audioscope.core.store.cache import FeatureCache
@@ -36,8 +35,9 @@ from audioscope.gui.tabs.evaluation_view import EvaluationView
 from audioscope.gui.tabs.label_errors_view import LabelErrorsView
 from audioscope.gui.window.about_dialog import show_about
 from audioscope.gui.window.export_actions import ExportActions
+from audioscope.gui.window.evaluation_review import EvaluationReview
 from audioscope.gui.window.label_review import LabelReview
-from audioscope.gui.window.model_predictions import ModelPredictionsAction
+from audioscope.gui.window.model_choice import ModelChoice
 from audioscope.gui.window.playback_router import PlaybackRouter
 from audioscope.gui.window.space_key import SpaceKey
 from audioscope.gui.window.transport import Transport
@@ -75,7 +75,8 @@ class MainWindow(QMainWindow):
         self.playback = PlaybackRouter(self.panes, self.transport, self.view_settings.db_range, self)
         self.label_review = LabelReview(self)
         self.exports = ExportActions(self, self.browser, self.cache)
-        self.model_predictions = ModelPredictionsAction(self)
+        self.models = ModelChoice(self)
+        self.evaluation_review = EvaluationReview(self)
         self._build_menus()
         self._connect()
         self._apply_view_settings()
@@ -126,7 +127,7 @@ class MainWindow(QMainWindow):
         menus = {
             "&File": [("Open &dataset folder…", self.choose_dataset, "Ctrl+D"),
                       ("&Open files…", self.choose_files, "Ctrl+O"),
-                      ("Open model &predictions…", self.model_predictions.choose, None), None, self.exports, None,
+                      ("Open &model…", self.models.choose, "Ctrl+M"), None, self.exports, None,
                       ("&Quit", self.close, "Ctrl+Q")],
             "&View": [("&Pin current clip as A (compare)", self.pin_current, "P"),
                       ("&Unpin A", self.unpin, "U"),
@@ -157,7 +158,6 @@ class MainWindow(QMainWindow):
         self.browser.missing_selected.connect(self._on_missing_selected)
         self.browser.open_dataset_requested.connect(self.choose_dataset)
         self.browser.tags.unavailable.connect(lambda message: self.statusBar().showMessage(message, 15000))
-        self.evaluation.cell_clicked.connect(self.show_clip_set)
         self.dataset_map.clip_clicked.connect(self.play_clip)
         self.gallery.clip_activated.connect(self.play_clip)
         self.dataset_map.file_clicked.connect(lambda path: self.browser.add_files([Path(path)]))
@@ -168,7 +168,7 @@ class MainWindow(QMainWindow):
         for pane in (self.pinned, self.current):
             pane.inspected.connect(self._on_inspected)
             pane.failed.connect(lambda message, p=pane: self._on_failed(p, message))
-        self.view_settings.feature_params_changed.connect(self._on_feature_params_changed)
+        self.view_settings.feature_params_changed.connect(self.refresh_clips)
         self.view_settings.colormap_changed.connect(self._apply_view_settings)
         self.view_settings.db_range_changed.connect(self._apply_view_settings)
 
@@ -190,6 +190,7 @@ class MainWindow(QMainWindow):
         self.browser.set_dataset(dataset)
         self.evaluation.set_dataset(dataset)
         self.label_errors.set_dataset(dataset)
+        self.models.reset(dataset)
         self.dataset_map.set_dataset(dataset, self.cache)
         self.gallery.set_dataset(dataset, self.cache)
         self.setWindowTitle(f"audioscope — {dataset.root}")
@@ -206,12 +207,6 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{slice_file_name} is not in the open dataset", 5000)
             return
         self.playback.play_when_loaded = slice_file_name
-
-    def show_clip_set(self, clip_filter: ClipFilter) -> None:
-        """List exactly the clips of ``clip_filter`` in the table (e.g. one confusion cell)."""
-        self.browser.filter_bar.set_filter(clip_filter, notify=True)
-        self.browser.setCurrentIndex(0)
-        self.statusBar().showMessage(f"Listing {clip_filter.describe()}", 5000)
 
     def _on_dataset_failed(self, error: Exception) -> None:
         message = str(error) if isinstance(error, DatasetError) else f"{type(error).__name__}: {error}"
@@ -262,8 +257,9 @@ class MainWindow(QMainWindow):
         if request is not None and request.row is None:
             self.browser.mark_file_failed(request.path, message)
 
-    def _on_feature_params_changed(self, params) -> None:
-        """Analyse the shown clips again, also one still loading (its old job is dropped)."""
+    def refresh_clips(self, params=None) -> None:
+        """Analyse and predict the shown clips again (new settings or model), also one still loading."""
+        params = params if params is not None else self.view_settings.feature_params()
         for pane in (self.current, self.pinned):
             request = pane.request
             if pane is self.pinned and not self.panes.comparing:
@@ -294,6 +290,7 @@ class MainWindow(QMainWindow):
         self.playback.switch()
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self.transport.shutdown()
+        self.models.release()
         for pane in (self.current, self.pinned):   # running predictions and strips stop early
             pane.clear("")
         super().closeEvent(event)

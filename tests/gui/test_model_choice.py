@@ -1,4 +1,4 @@
-"""File → Open model predictions…: a framework's predictions file replaces the bundled model's
+"""File → Open model…: a framework's predictions file replaces the bundled model's
 in the clip table and its filters; a malformed file is explained by line and nothing changes."""
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ def test_a_predictions_file_fills_the_table_and_a_bad_one_changes_nothing(qtbot,
     # "mine": every clip of fold 1 called a siren
     mine = OOF[OOF["fold"] == 1][["slice_file_name"]].assign(predicted="siren")
     mine.to_csv(tmp_path / "mine.csv", index=False)
-    with qtbot.waitSignal(window.model_predictions.loaded, timeout=WAIT_MS) as got:
-        window.model_predictions.open(tmp_path / "mine.csv")
+    with qtbot.waitSignal(window.models.loaded, timeout=WAIT_MS) as got:
+        window.models.open(tmp_path / "mine.csv")
     assert got.args[0].missing == 8732 - len(mine)
     assert f"mine.csv: {len(mine)} clips; {8732 - len(mine)} clips have no prediction" in \
         window.statusBar().currentMessage()
@@ -45,8 +45,8 @@ def test_a_predictions_file_fills_the_table_and_a_bad_one_changes_nothing(qtbot,
     bad.write_text("slice_file_name,predicted\n101415-3-0-2.wav,dog_bark\n101415-3-0-2.wav,siren\n")
     seen: list[str] = []
     QTimer.singleShot(0, lambda: close_the_dialog(seen))
-    with qtbot.waitSignal(window.model_predictions.failed, timeout=WAIT_MS) as refused:
-        window.model_predictions.open(bad)
+    with qtbot.waitSignal(window.models.failed, timeout=WAIT_MS) as refused:
+        window.models.open(bad)
     qtbot.waitUntil(lambda: bool(seen), timeout=WAIT_MS)
     assert f"{bad}: line 3, column 'slice_file_name'" in refused.args[0] and seen[0] == refused.args[0]
     assert proxy.rowCount() == len(sirens)               # the earlier predictions stay
