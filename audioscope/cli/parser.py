@@ -14,6 +14,7 @@ from audioscope.cli.evaluate import add_evaluate_command
 from audioscope.cli.extract import add_extract_command
 from audioscope.cli.info import add_info_command
 from audioscope.cli.predict import add_predict_command
+from audioscope.cli.similar import add_similar_command
 from audioscope.cli.train import add_train_command
 
 DESCRIPTION = """\
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_predict_command(commands)
     add_extract_command(commands)
     add_evaluate_command(commands)
+    add_similar_command(commands)
     return parser
 
 
