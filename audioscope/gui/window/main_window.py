@@ -39,6 +39,7 @@ from audioscope.gui.window.evaluation_review import EvaluationReview
 from audioscope.gui.window.label_review import LabelReview
 from audioscope.gui.window.model_choice import ModelChoice
 from audioscope.gui.window.playback_router import PlaybackRouter
+from audioscope.gui.window.similar_review import SimilarReview
 from audioscope.gui.window.space_key import SpaceKey
 from audioscope.gui.window.transport import Transport
 from audioscope.gui.workers import LatestOnly
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
         self.exports = ExportActions(self, self.browser, self.cache)
         self.models = ModelChoice(self)
         self.evaluation_review = EvaluationReview(self)
+        self.similar_review = SimilarReview(self)
         self._build_menus()
         self._connect()
         self._apply_view_settings()
