@@ -92,6 +92,8 @@ class ModelChoice(QObject):
     def show_model(self, model: ModelPredictions) -> None:
         """Show ``model`` in the table, the Evaluation and Label errors tabs; predict with it if a bundle."""
         window = self._window
+        if window.dataset is None:
+            return
         self.current = model
         window.browser.model.set_predictions(model.aligned(window.dataset.table))
         window.label_errors.set_model(model)
