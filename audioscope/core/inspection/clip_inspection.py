@@ -97,7 +97,9 @@ def warm_up(params: FeatureParams) -> None:
     the window, they do not stall the first selection.
     """
     from audioscope.core.model.embedding.runtime import EmbeddingModelError, shared_model, use_threads
+    from audioscope.core.signal.features import scipy_fft
 
+    scipy_fft()                               # before scikit-learn imports scipy's other parts
     use_threads(os.cpu_count() or 1)          # one clip at a time: all cores for each
     try:
         if shared_bundle().recipe.uses_embeddings:

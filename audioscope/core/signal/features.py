@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
@@ -167,13 +168,25 @@ def mel_power(signal: np.ndarray, params: FeatureParams) -> np.ndarray:
     return mel_powers(np.ascontiguousarray(signal, dtype=np.float32), [params])[0]
 
 
+_scipy_fft_lock = threading.Lock()
+
+
+def scipy_fft():
+    """scipy.fft, imported lazily (it costs ~0.4 s) and under a lock: on Python 3.11, two pool
+    threads initialising scipy at once (the warm-up's and the first clip's) once failed with
+    ``KeyError: 'scipy'``; warm-up imports it first."""
+    with _scipy_fft_lock:
+        import scipy.fft
+    return scipy.fft
+
+
 def mel_powers(signal: np.ndarray, param_sets: Sequence[FeatureParams]) -> list[np.ndarray]:
     """Mel power spectrograms for parameter sets sharing sample rate, n_fft and hop: one STFT.
 
     Frames are windowed and transformed in float32 (scipy.fft), block by block; the result
     equals librosa's float64 transform within about 1e-4 dB (docs/features.md).
     """
-    import scipy.fft
+    fft = scipy_fft()
 
     n_fft, hop = param_sets[0].n_fft, param_sets[0].hop_length
     half = n_fft // 2                                  # centred frames, zero padding
@@ -190,7 +203,7 @@ def mel_powers(signal: np.ndarray, param_sets: Sequence[FeatureParams]) -> list[
     for start in range(0, n_frames, _FRAMES_PER_BLOCK):
         block = frames[start:start + _FRAMES_PER_BLOCK]
         # frames as columns: the spectrum comes out (bins, frames), as the sparse product wants
-        spectrum = scipy.fft.rfft(block.T * window[:, None], axis=0)
+        spectrum = fft.rfft(block.T * window[:, None], axis=0)
         power = np.square(spectrum.real)
         power += np.square(spectrum.imag)
         for basis, out in zip(bases, outs):
@@ -212,9 +225,7 @@ def power_to_db(power: np.ndarray, top_db: float | None = 80.0) -> np.ndarray:
 
 def mfcc_from_mel_db(mel_db: np.ndarray, n_mfcc: int) -> np.ndarray:
     """The first ``n_mfcc`` coefficients of the orthonormal DCT-II over mel bands."""
-    import scipy.fft
-
-    return scipy.fft.dct(mel_db, type=2, norm="ortho", axis=0)[:n_mfcc].astype(np.float32, copy=False)
+    return scipy_fft().dct(mel_db, type=2, norm="ortho", axis=0)[:n_mfcc].astype(np.float32, copy=False)
 
 
 @functools.lru_cache(maxsize=8)
@@ -229,8 +240,8 @@ def hann_window(n_fft: int) -> np.ndarray:
 def _sparse_filterbank(sample_rate: int, n_fft: int, n_mels: int, fmin: float, fmax: float):
     """The filterbank as a CSR matrix: each band touches a few FFT bins, so the product
     with the power spectrum costs ~2 × n_bins multiplications per frame, not n_mels × n_bins."""
-    import scipy.sparse
-
+    with _scipy_fft_lock:                     # scipy is initialised by one thread at a time
+        import scipy.sparse
     return scipy.sparse.csr_array(mel_filterbank(sample_rate, n_fft, n_mels, fmin, fmax))
 
 

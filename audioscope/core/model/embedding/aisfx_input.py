@@ -109,7 +109,9 @@ def _hann(n_fft: int) -> np.ndarray:
 def mel_power(y: np.ndarray) -> np.ndarray:
     """Mel power spectrogram (n_frames, 96), float32, of a 44.1 kHz signal: centred, zero-padded
     frames, periodic Hann, |rfft|², HTK/L1 filterbank."""
-    import scipy.fft
+    from audioscope.core.signal.features import scipy_fft
+
+    fft = scipy_fft()
 
     half = N_FFT // 2
     padded = np.zeros(y.shape[0] + 2 * half, dtype=np.float64)
@@ -118,7 +120,7 @@ def mel_power(y: np.ndarray) -> np.ndarray:
     frames = np.lib.stride_tricks.as_strided(
         padded, shape=(n_frames, N_FFT), strides=(HOP_LENGTH * padded.itemsize, padded.itemsize),
         writeable=False)
-    spectrum = scipy.fft.rfft(frames * _hann(N_FFT), axis=1)           # (frames, 1025) complex128
+    spectrum = fft.rfft(frames * _hann(N_FFT), axis=1)           # (frames, 1025) complex128
     power = np.square(spectrum.real) + np.square(spectrum.imag)
     return (power @ mel_filterbank().T.astype(np.float64)).astype(np.float32)
 
