@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from audioscope.core.dataset.metadata import CLASS_NAMES, FOLDS, Dataset, readable_class
+from audioscope.gui.table_fit import fit_columns
 
 CELL_ROLE = Qt.ItemDataRole.UserRole + 1  # (class name | None, fold | None) of a cell
 TOTAL = "Total"
@@ -53,7 +54,6 @@ class FoldOverview(QWidget):
         metrics = QFontMetrics(self.table.font())
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        header.setMinimumSectionSize(metrics.horizontalAdvance("8 on disk") + 6)
         rows = self.table.verticalHeader()
         rows.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         rows.setMinimumSectionSize(2 * metrics.lineSpacing() + 10)  # two lines with some air
@@ -106,6 +106,7 @@ class FoldOverview(QWidget):
                             (None, fold), f"fold {fold}: all classes")
         self._set_total(len(CLASS_NAMES), len(FOLDS), counts.sum(), on_disk.sum(), (None, None),
                         "the whole dataset")
+        fit_columns(self.table)   # headers in full, no count wraps (issue 17)
         self.table.setCurrentCell(-1, -1)  # no cell looks picked until the user clicks one
 
     def _set_total(self, row: int, column: int, total, on_disk, cell, what: str) -> None:

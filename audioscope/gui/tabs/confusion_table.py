@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 from audioscope.core.dataset.metadata import CLASS_NAMES, readable_class
 from audioscope.core.model.evaluation import Evaluation
 from audioscope.gui.browser.fold_overview import cell_text
+from audioscope.gui.table_fit import fit_columns
 
 CELL_ROLE = Qt.ItemDataRole.UserRole + 1  # (true class, predicted class) of a matrix cell
 # light ramps with dark text, readable in light and dark themes: green = right, red = confused
@@ -31,14 +32,15 @@ class ConfusionTable(QTableWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(len(CLASS_NAMES), len(CLASS_NAMES), parent)
-        self.setHorizontalHeaderLabels([readable_class(n).replace(" ", "\n") for n in CLASS_NAMES])
+        self.setHorizontalHeaderLabels([column_label(n) for n in CLASS_NAMES])
         self.setVerticalHeaderLabels([readable_class(n) for n in CLASS_NAMES])
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         metrics = QFontMetrics(self.font())
         for header in (self.horizontalHeader(), self.verticalHeader()):
             header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.horizontalHeader().setMinimumSectionSize(metrics.horizontalAdvance("conditioner") + 4)
+            header.setHighlightSections(False)   # a bold "conditioner" would not fit 10 columns
+        fit_columns(self)
         self.verticalHeader().setMinimumSectionSize(2 * metrics.lineSpacing() + 6)
         self.horizontalHeader().setToolTip("predicted class")
         self.verticalHeader().setToolTip("true class")
@@ -70,11 +72,18 @@ class ConfusionTable(QTableWidget):
                 item.setToolTip(_tip(true_class, predicted, count, share,
                                      disk if available is not None else None))
                 self.setItem(r, c, item)
+        fit_columns(self)
         self.setCurrentCell(-1, -1)
 
     def _on_cell_clicked(self, row: int, column: int) -> None:
         if self.counts[row, column]:
             self.cell_chosen.emit(CLASS_NAMES[row], CLASS_NAMES[column])
+
+
+def column_label(class_name: str) -> str:
+    """A predicted-class column's header: one word a line, "jackhammer" hyphenated so that ten
+    columns fit a 900 px wide tab with every header in full."""
+    return "jack-\nhammer" if class_name == "jackhammer" else readable_class(class_name).replace(" ", "\n")
 
 
 def _tip(true_class: str, predicted: str, count: int, share: float, disk: int | None) -> str:
