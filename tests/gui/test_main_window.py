@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import numpy as np
@@ -10,6 +11,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from audioscope.core.dataset.clip_files import AUDIO_EXTENSIONS
 from audioscope.core.dataset.clip_filter import ClipFilter
 
 WAIT_MS = 30_000
@@ -77,6 +79,10 @@ def test_a_missing_file_says_so(qtbot, window, originals_root):
     window.browser.select_row(0)
     qtbot.waitUntil(lambda: "File missing" in window.current.views.message.text(), timeout=WAIT_MS)
     assert "no prediction" in window.current.predictions.verdict_text().lower()
+    # the formats the message names are exactly the ones looked for, .mp3 among them (issue 17)
+    message = window.current.views.message.text()
+    named = set(re.findall(r"\.[a-z0-9]+(?= |,|/| copy)", message.split("(nor", 1)[1]))
+    assert named == set(AUDIO_EXTENSIONS) - {".wav"} and ".mp3" in named
 
 
 def drop(window, paths):

@@ -82,6 +82,13 @@ def resolve_files(table: pd.DataFrame, root: Path) -> tuple[np.ndarray, list[str
     return paths, notes
 
 
+def missing_file_text(name: str, fold: int) -> str:
+    """What the clip view says for a row whose file is not on disk, naming the formats tried."""
+    others = [ext for ext in AUDIO_EXTENSIONS if ext != ".wav"]
+    return (f"File missing: {name} is not in audio/fold{fold}/ of the dataset folder "
+            f"(nor a {', '.join(others[:-1])} or {others[-1]} copy of it).")
+
+
 def _candidates(name: str) -> list[str]:
     stem, dot, _ = name.rpartition(".")
     stem = stem if dot else name

@@ -13,6 +13,7 @@ from dataclasses import replace
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from audioscope.core.dataset.clip_files import missing_file_text
 from audioscope.core.dataset.metadata import Dataset
 from audioscope.core.inspection.clip_inspection import (
     ClipRequest,
@@ -109,8 +110,7 @@ class ClipPane(QWidget):
         self.request, self.inspection = request, None
         name = request.row["slice_file_name"] if request.row is not None else request.path.name
         fold = request.fold
-        self.views.clear(f"File missing: {name} is not in audio/fold{fold}/ of the dataset folder "
-                         f"(nor a .flac/.ogg/.aiff copy of it).")
+        self.views.clear(missing_file_text(name, fold))
         self.predictions.clear("No prediction: the file is missing")
 
     def clear(self, message: str) -> None:
