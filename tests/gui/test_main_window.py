@@ -106,6 +106,8 @@ def test_dropped_files_are_shown_predicted_and_bad_ones_explained(qtbot, window,
         drop(window, [broken])
     assert "broken.wav" in failed.args[0] and "not a readable audio file" in failed.args[0]
     assert "broken.wav" in window.current.views.message.text()
+    first_line = window.current.views.message.text().split("\n")[0]
+    assert first_line.endswith(").") and ".)" not in first_line and ".." not in first_line
     assert window.browser.my_files.count() == 2
     # the app carries on: selecting the good file again works
     with qtbot.waitSignal(window.current.inspected, timeout=WAIT_MS):

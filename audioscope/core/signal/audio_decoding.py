@@ -175,7 +175,7 @@ def _decode_blocks(path: Path, file: AudioFile, max_decoded_bytes: int, keep_sam
                 sink.append(f.read(dtype="float32", always_2d=True))
                 return fmt, sink, log, ""
             except sf.LibsndfileError as exc:
-                problem = exc.error_string                 # damaged or truncated: salvage below
+                problem = _clause(exc.error_string)        # damaged or truncated: salvage below
         else:
             read = block_reading.plain_reader(f) if not f.seekable() else block_reading.sequential_reader(path, f)
             problem = _read_all(path, fmt, read, sink, max_decoded_bytes)
@@ -200,7 +200,7 @@ def _read_all(path: Path, fmt: AudioFormat, read: Callable[[int], np.ndarray],
             elif total > MAX_DURATION_S * fmt.sample_rate:
                 _check_length(path, total, fmt, max_decoded_bytes, at_least=True)
     except sf.LibsndfileError as exc:
-        return exc.error_string
+        return _clause(exc.error_string)
     return ""
 
 
@@ -227,10 +227,15 @@ class _soundfile:
 
 def _decode_error(path: Path, exc: BaseException) -> AudioLoadError:
     if isinstance(exc, sf.LibsndfileError):
-        return AudioLoadError(path, f"not a readable audio file ({exc.error_string})")
+        return AudioLoadError(path, f"not a readable audio file ({_clause(exc.error_string)})")
     if isinstance(exc, MemoryError):
         return AudioLoadError(path, "not enough memory to decode it")
-    return AudioLoadError(path, f"cannot be read ({type(exc).__name__}: {exc})")
+    return AudioLoadError(path, f"cannot be read ({type(exc).__name__}: {_clause(str(exc))})")
+
+
+def _clause(text: str) -> str:
+    """libsndfile's sentence ("Format not recognised.") as a clause for inside parentheses."""
+    return text.strip().rstrip(".")
 
 
 def _check_header(path: Path, fmt: AudioFormat, max_decoded_bytes: int) -> None:
