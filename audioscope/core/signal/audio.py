@@ -10,6 +10,7 @@ messages are in ``audio_decoding``; opening the file once, in ``audio_file``.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,6 +149,29 @@ def to_analysis_signal(samples: np.ndarray, rate: int, analysis_rate: int = ANAL
     if out.shape[0] < n_out:
         out = np.pad(out, (0, n_out - out.shape[0]))
     return np.ascontiguousarray(out[:n_out], dtype=np.float32)
+
+
+def resampled_blocks(signal: np.ndarray, rate: float, out_rate: float,
+                     block: int = 1 << 16) -> Iterator[np.ndarray]:
+    """``to_analysis_signal(signal, rate, out_rate)`` of a mono float32 signal, exactly, in
+    consecutive pieces: a long file is resampled without a full-length copy at ``out_rate``."""
+    mono = np.ascontiguousarray(signal, dtype=np.float32)
+    if rate == out_rate:
+        for start in range(0, mono.shape[0], block):
+            yield mono[start:start + block]
+        return
+    n_out = int(math.ceil(mono.shape[0] * out_rate / rate))
+    stream = soxr.ResampleStream(rate, out_rate, 1, dtype="float32", quality="HQ")
+    given = 0
+    for start in range(0, mono.shape[0] + 1, block):
+        last = start + block >= mono.shape[0]
+        piece = stream.resample_chunk(mono[start:start + block], last=last)[:n_out - given]
+        given += piece.shape[0]
+        yield piece
+        if last:
+            break
+    if given < n_out:
+        yield np.zeros(n_out - given, dtype=np.float32)
 
 
 def _channel_mean(samples: np.ndarray) -> np.ndarray:

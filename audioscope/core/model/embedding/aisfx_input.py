@@ -25,8 +25,11 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Iterable
 
 import numpy as np
+
+from audioscope.core.signal.audio import resampled_blocks
 
 SAMPLE_RATE = 44100
 N_FFT = 2048
@@ -42,33 +45,39 @@ BLOCK_HOP = 50            # round(100 * 0.5): the package's default emb_hop_size
 EMBEDDING_SIZE = 512
 INPUT_NAME = "logmel"
 OUTPUT_NAME = "embedding"
+FRAMES_PER_STEP = 1024     # STFT frames computed together (~24 s of audio)
+STREAM_FROM_SAMPLES = 60 * SAMPLE_RATE    # longer signals are never held whole at 44.1 kHz
+
+
+def resampled_length(signal: np.ndarray, sample_rate: float) -> int:
+    """Samples of ``signal`` at 44100 Hz: ceil(n · 44100 / sample_rate)."""
+    if float(sample_rate) == SAMPLE_RATE:
+        return signal.shape[0]
+    return int(math.ceil(signal.shape[0] * float(SAMPLE_RATE) / float(sample_rate)))
 
 
 def resample(signal: np.ndarray, sample_rate: float) -> np.ndarray:
     """Mono float32 signal at ``sample_rate`` → float32 at 44100 Hz (soxr HQ, length
-    ceil(n · 44100 / sample_rate), as ``librosa.resample(res_type='soxr_hq', fix=True)``)."""
-    import soxr
+    ceil(n · 44100 / sample_rate), as ``librosa.resample(res_type='soxr_hq', fix=True)``).
 
+    Streamed into the output (``resampled_blocks``, the one-shot result exactly): soxr's
+    one-shot call held nearly twice the output while it ran."""
     y = np.ascontiguousarray(signal, dtype=np.float32)
     if y.ndim != 1 or y.shape[0] == 0:
         raise ValueError(f"expected a non-empty mono signal, got shape {y.shape}")
     if float(sample_rate) == SAMPLE_RATE:
         return y
-    n_out = int(math.ceil(y.shape[0] * float(SAMPLE_RATE) / float(sample_rate)))
-    out = soxr.resample(y, float(sample_rate), float(SAMPLE_RATE), quality="HQ")
-    if out.shape[0] > n_out:
-        out = out[:n_out]
-    elif out.shape[0] < n_out:
-        out = np.pad(out, (0, n_out - out.shape[0]))
-    return np.asarray(out, dtype=np.float32)
+    out = np.empty(resampled_length(y, sample_rate), np.float32)
+    filled = 0
+    for piece in resampled_blocks(y, float(sample_rate), SAMPLE_RATE):
+        out[filled:filled + piece.shape[0]] = piece
+        filled += piece.shape[0]
+    return out
 
 
-def peak_normalize(y: np.ndarray) -> np.ndarray:
-    """``y / max|y|`` in float32; a silent signal is returned unchanged."""
-    peak = np.max(np.abs(y))
-    if peak == 0:
-        return y
-    return (y / peak).astype(np.float32, copy=False)
+def peak(y: np.ndarray, step: int = 1 << 20) -> float:
+    """max|y|, a million samples at a time (no full-length temporary)."""
+    return max((float(np.max(np.abs(y[i:i + step]))) for i in range(0, y.shape[0], step)), default=0.0)
 
 
 def _htk_hz_to_mel(hz: np.ndarray | float) -> np.ndarray:
@@ -106,29 +115,62 @@ def _hann(n_fft: int) -> np.ndarray:
     return w
 
 
-def mel_power(y: np.ndarray) -> np.ndarray:
-    """Mel power spectrogram (n_frames, 96), float32, of a 44.1 kHz signal: centred, zero-padded
-    frames, periodic Hann, |rfft|², HTK/L1 filterbank."""
+def mel_power(pieces: Iterable[np.ndarray], n_samples: int, peak: float = 1.0) -> np.ndarray:
+    """Mel power spectrogram (n_frames, 96), float32, of the 44.1 kHz signal ``y / peak``
+    (divided in float32, as the package's ``y / max|y|``) of ``n_samples``, given as
+    consecutive ``pieces``: centred, zero-padded frames, periodic Hann, |rfft|², HTK/L1
+    filterbank.
+
+    Computed ``FRAMES_PER_STEP`` frames at a time, each from its own stretch of ``y``: the
+    padded copy, windowed frames, spectrum and power of a whole 10-minute file took 1.1 GB at
+    once; a step's take 50 MB, and only the pieces a step needs are held.
+    """
     from audioscope.core.signal.features import scipy_fft
 
     fft = scipy_fft()
-
     half = N_FFT // 2
-    padded = np.zeros(y.shape[0] + 2 * half, dtype=np.float64)
-    padded[half:half + y.shape[0]] = y
-    n_frames = 1 + (padded.shape[0] - N_FFT) // HOP_LENGTH
-    frames = np.lib.stride_tricks.as_strided(
-        padded, shape=(n_frames, N_FFT), strides=(HOP_LENGTH * padded.itemsize, padded.itemsize),
-        writeable=False)
-    spectrum = fft.rfft(frames * _hann(N_FFT), axis=1)           # (frames, 1025) complex128
-    power = np.square(spectrum.real) + np.square(spectrum.imag)
-    return (power @ mel_filterbank().T.astype(np.float64)).astype(np.float32)
+    n_frames = 1 + n_samples // HOP_LENGTH
+    filters = mel_filterbank().T.astype(np.float64)
+    window = _hann(N_FFT)
+    out = np.empty((n_frames, N_MELS), dtype=np.float32)
+    source = iter(pieces)
+    held, got = np.zeros(0, dtype=np.float32), 0          # held: y[got - len(held):got]
+    for first in range(0, n_frames, FRAMES_PER_STEP):
+        count = min(FRAMES_PER_STEP, n_frames - first)
+        start = first * HOP_LENGTH - half                  # in y's samples; < 0 is padding
+        stretch = np.zeros((count - 1) * HOP_LENGTH + N_FFT, dtype=np.float64)
+        lo, hi = max(start, 0), min(start + stretch.shape[0], n_samples)
+        parts = [held]
+        while got < hi:
+            parts.append(next(source))
+            got += parts[-1].shape[0]
+        held = np.concatenate(parts) if len(parts) > 1 else held
+        held_from = got - held.shape[0]
+        stretch[lo - start:hi - start] = held[lo - held_from:hi - held_from] / np.float32(peak)
+        held = held[max(0, (first + count) * HOP_LENGTH - half - held_from):]   # the next step's on
+        frames = np.lib.stride_tricks.as_strided(
+            stretch, shape=(count, N_FFT), strides=(HOP_LENGTH * stretch.itemsize, stretch.itemsize),
+            writeable=False)
+        spectrum = fft.rfft(frames * window, axis=1)       # (count, 1025) complex128
+        out[first:first + count] = (np.square(spectrum.real) + np.square(spectrum.imag)) @ filters
+    return out
 
 
 def log_mel(signal: np.ndarray, sample_rate: float) -> np.ndarray:
-    """Float mono signal at any rate → the model's normalised log-mel, (n_frames, 96) float32."""
-    y = peak_normalize(resample(signal, sample_rate))
-    mel = mel_power(y)
+    """Float mono signal at any rate → the model's normalised log-mel, (n_frames, 96) float32.
+
+    A long signal is resampled twice, as pieces (its peak, then its spectrogram), rather than
+    held at 44.1 kHz (100 MB for ten minutes)."""
+    signal = np.ascontiguousarray(signal, dtype=np.float32)
+    n_samples = resampled_length(signal, sample_rate)
+    if n_samples <= STREAM_FROM_SAMPLES or float(sample_rate) == SAMPLE_RATE:
+        y = resample(signal, sample_rate)
+        highest = peak(y)
+        pieces: Iterable[np.ndarray] = [y]
+    else:
+        highest = max(peak(p) for p in resampled_blocks(signal, float(sample_rate), SAMPLE_RATE))
+        pieces = resampled_blocks(signal, float(sample_rate), SAMPLE_RATE)
+    mel = mel_power(pieces, n_samples, highest if highest != 0 else 1.0)
     out = np.log10(mel.astype(np.float64) * LOG_SCALE + 1.0)
     out = (out - NORM_MIN) / (NORM_MAX - NORM_MIN)
     return out.astype(np.float32)

@@ -55,16 +55,7 @@ def _side_thread() -> ThreadPoolExecutor:
 def _birdnet_parts(signal: np.ndarray, sample_rate: int) -> Iterator[np.ndarray]:
     """A clip's BirdNET windows, a batch at a time: a 30-minute file has 600 of them (330 MB),
     which are never all held at once."""
-    y = birdnet_input.resample_48k(signal, sample_rate)
-    starts = birdnet_input.window_starts(len(y))
-    batch = MAX_BATCH["birdnet"]
-    for first in range(0, len(starts), batch):
-        part = starts[first:first + batch]
-        windows = np.zeros((len(part), birdnet_input.WINDOW), dtype=np.float32)
-        for row, start in zip(windows, part):
-            chunk = y[start:start + birdnet_input.WINDOW]
-            row[:len(chunk)] = chunk
-        yield windows
+    return birdnet_input.window_batches(signal, sample_rate, MAX_BATCH["birdnet"])
 
 
 def _aisfx_parts(signal: np.ndarray, sample_rate: int) -> Iterator[np.ndarray]:

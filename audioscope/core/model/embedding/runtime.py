@@ -99,6 +99,7 @@ class OnnxModel:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        options.enable_cpu_mem_arena = False
         options.log_severity_level = 3            # errors only: its warnings are not the user's
         # idle threads sleep instead of spinning: in the window they would take the CPU the
         # GUI thread and the audio callback need between two predictions
