@@ -29,12 +29,17 @@ def test_the_strip_shows_the_drop_of_each_segment_for_the_shown_clip(qtbot, wind
     expected = occlusion(inspection.analysis.clip.signal, shared_bundle(), inspection.request.fold)
     np.testing.assert_allclose(occ.drops, expected.drops, atol=1e-12)
     bars = window.current.views.why.bars.opts
-    np.testing.assert_allclose(bars["height"], occ.drops)
+    np.testing.assert_allclose(bars["height"], occ.drops * 100)     # in percentage points
     np.testing.assert_allclose(bars["x"], (occ.starts + occ.ends) / 2)
     views = window.current.views
+    # the axis says its unit, and reads in the points the hover speaks of
+    assert "points" in views.why.plot.getAxis("left").labelText or "pts" in views.why.plot.getAxis("left").labelText
+    low, high = views.why.plot.getViewBox().viewRange()[1]
+    assert high >= 10 and high >= np.abs(occ.drops).max() * 100
     t = float((occ.starts[3] + occ.ends[3]) / 2)
     text = views.describe_point("why", QPointF(t, 0.0))
     assert f"{occ.starts[3]:.2f}–{occ.ends[3]:.2f} s" in text and "gun shot" in text
+    assert f"{-occ.drops[3] * 100:+.0f} percentage points" in text
     ARTIFACTS.mkdir(exist_ok=True)
     window.grab().save(str(ARTIFACTS / "why_strip.png"))
 
