@@ -54,7 +54,7 @@ class ClipPane(QWidget):
         self.views = ClipViews()
         self.predictions = PredictionPanel()
         self.predictions.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        self.title = QLabel(title)
+        self.title = QLabel(title, wordWrap=True)
         self.title.setVisible(bool(title))
         self._jobs = LatestOnly(self)
         self._predict_jobs = LatestOnly(self)
@@ -74,6 +74,7 @@ class ClipPane(QWidget):
         self.inspection: Inspection | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
         layout.addWidget(self.title)
         layout.addWidget(self.views, 1)
         layout.addWidget(self.predictions)

@@ -16,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QLabel, QMenu, QStackedWidget, QVBoxLayout, QWidget
 
 from audioscope.core.inspection.readout import clip_header_html, point_readout
 from audioscope.core.inspection.view_images import (
@@ -28,6 +29,7 @@ from audioscope.core.inspection.view_images import (
 )
 from audioscope.core.signal.features import FeatureParams
 from audioscope.core.store.cached_analysis import Analysis
+from audioscope.gui.clip.axis_titles import AxisTitles
 from audioscope.gui.clip.crosshair import Crosshair
 from audioscope.gui.clip.why_strip import WhyStrip
 
@@ -37,24 +39,30 @@ DEFAULT_DB_RANGE = 80.0
 MFCC_COLORMAP = "CET-D1A"
 MFCC_Z_LIMIT = 2.5                 # MFCC colour scale: ± this many standard deviations
 AXIS_WIDTH = 64
+MIN_PLOT_HEIGHT = 90               # px of each plot's data area: a 1024×700 window keeps them legible
+TITLES = {"waveform": ["Amplitude", "Amp."], "mel": ["Frequency (Hz)", "Hz"],
+          "mfcc": ["MFCC", "MF"]}  # WhyStrip.TITLES for the why strip; longest first
 PLAYHEAD_PEN = pg.mkPen("#ffd23f", width=2)
 
 
 class ClipViews(QWidget):
     """Four stacked plots of one analysis (waveform, mel, why strip, MFCC) on one time axis.
-    Emits ``time_clicked(seconds)`` on a left click."""
+    Emits ``time_clicked(seconds)`` on a left click; a double-click, or Reset zoom in the
+    right-click menu, shows the whole clip again."""
 
     time_clicked = Signal(float)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._analysis: Analysis | None = None
-        self._duration = 0.0
+        self._duration = self._time_axis_end = 0.0
         self._mel_y_of_hz: tuple[np.ndarray, np.ndarray] | None = None
         self._colormap = DEFAULT_COLORMAP
         self._db_range = DEFAULT_DB_RANGE
         self._fixed_top: float | None = None     # set_levels: a shared scale [top - range, top]
         self.mel_ticks: list[tuple[float, str]] = []   # (y, label) on the spectrogram axis
+        self.mel_ticks_shown: list[tuple[float, str]] = []     # those with room to be drawn
+        self._amplitude_limit: float | None = None    # set_amplitude_limit: a shared scale
         self._mel_ticks_for: tuple[FeatureParams, int] | None = None
         self.header = QLabel(textFormat=Qt.TextFormat.RichText, wordWrap=True)
         self.readout = QLabel(" ")
@@ -65,6 +73,7 @@ class ClipViews(QWidget):
         self._pages.addWidget(self.graphics)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
         self.header.setContentsMargins(6, 4, 6, 0)
         self.readout.setContentsMargins(6, 0, 6, 4)
         layout.addWidget(self.header)
@@ -87,7 +96,10 @@ class ClipViews(QWidget):
                       "mfcc": self.mfcc_plot}
         for row, stretch in enumerate((2, 4, 1, 3)):
             g.ci.layout.setRowStretchFactor(row, stretch)
+        g.ci.layout.setVerticalSpacing(2)
+        self.titles = AxisTitles()
         for name, plot in self.plots.items():
+            plot.getViewBox().setMinimumHeight(MIN_PLOT_HEIGHT)
             plot.setMouseEnabled(x=True, y=False)
             plot.setMenuEnabled(False)
             plot.hideButtons()
@@ -100,10 +112,10 @@ class ClipViews(QWidget):
         self.mfcc_plot.setXLink(self.master)
         self.wave_plot.hideAxis("bottom")
         self.mel_plot.hideAxis("bottom")
-        self.wave_plot.setLabel("left", "Amplitude")
-        self.mel_plot.setLabel("left", "Frequency (Hz)")
-        self.mfcc_plot.setLabel("left", "MFCC")
+        for name, plot in self.plots.items():
+            self.titles.add(plot, TITLES.get(name) or self.why.TITLES)
         self.mfcc_plot.setLabel("bottom", "Time (s)")
+        self.mel_plot.getViewBox().sigResized.connect(lambda *_: self._thin_mel_ticks())
         self.wave_plot.showGrid(x=True, y=True, alpha=0.15)
 
         self.wave_upper = pg.PlotDataItem(pen=pg.mkPen("#58a6ff", width=1), skipFiniteCheck=True)
@@ -127,6 +139,8 @@ class ClipViews(QWidget):
         self.mfcc_bar.setImageItem(self.mfcc_image)
         g.addItem(self.mel_bar, row=1, col=1)
         g.addItem(self.mfcc_bar, row=3, col=1)
+        # the Qt layout must leave the plots their minimum heights (plus the time axis)
+        g.setMinimumHeight(int(g.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize).height()) + 4)
 
         self.playheads: dict[str, pg.InfiniteLine] = {}
         for name, plot in self.plots.items():
@@ -134,6 +148,9 @@ class ClipViews(QWidget):
             self.playheads[name].setZValue(20)
             plot.addItem(self.playheads[name], ignoreBounds=True)
         self.crosshair = Crosshair(self.plots)
+        self.context_menu = QMenu(self)         # right-click on a plot
+        reset = self.context_menu.addAction("Reset zoom", QKeySequence("0"), self.reset_zoom)
+        reset.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)   # the window's 0 does it
 
     # -- public API ---------------------------------------------------------------------
     def set_analysis(self, analysis: Analysis, row=None, images: ViewImages | None = None) -> None:
@@ -148,10 +165,7 @@ class ClipViews(QWidget):
         self.wave_upper.setData(env.times, env.maxs)
         self.wave_lower.setData(env.times, env.mins)
         self.wave_fill.setData(np.repeat(env.times, 2), np.column_stack([env.mins, env.maxs]).ravel())
-        peak = max(float(np.max(np.abs(env.maxs))), float(np.max(np.abs(env.mins))), 1e-3)
-        half_range = amplitude_range(peak)
-        if self.wave_plot.getViewBox().viewRange()[1] != [-half_range, half_range]:
-            self.wave_plot.setYRange(-half_range, half_range, padding=0)
+        self._apply_amplitude_range()
 
         hop_s = params.hop_length / params.sample_rate
         n_frames = features.mel_db.shape[1]
@@ -168,7 +182,7 @@ class ClipViews(QWidget):
         self.mfcc_plot.setYRange(-0.5, n_mfcc - 0.5, padding=0)
 
         duration = max(features.duration, clip.duration)
-        self._duration = duration
+        self._duration = self._time_axis_end = duration
         for plot in self.plots.values():
             plot.setLimits(xMin=x0, xMax=max(duration, x0 + width), minXRange=min(0.01, duration))
         self.master.setXRange(0, duration, padding=0)
@@ -195,8 +209,26 @@ class ClipViews(QWidget):
 
     def extend_time_axis(self, seconds: float) -> None:
         """Let the time axis reach ``seconds`` (two clips of different lengths share one axis)."""
+        self._time_axis_end = max(float(seconds), self._duration)
         for plot in self.plots.values():
-            plot.setLimits(xMax=max(float(seconds), self._duration))
+            plot.setLimits(xMax=self._time_axis_end)
+
+    def peak(self) -> float:
+        """The clip's largest absolute sample value (0 without a clip)."""
+        if self._analysis is None:
+            return 0.0
+        env = self._analysis.features.envelope
+        return max(float(np.max(np.abs(env.maxs))), float(np.max(np.abs(env.mins))))
+
+    def set_amplitude_limit(self, peak: float | None) -> None:
+        """Scale the waveform for a peak of ``peak`` (shared when comparing clips); None: its own."""
+        self._amplitude_limit = peak
+        self._apply_amplitude_range()
+
+    def reset_zoom(self) -> None:
+        """Show the whole clip (or the whole shared time axis when comparing)."""
+        if self._analysis is not None:
+            self.master.setXRange(0, self._time_axis_end, padding=0)
 
     def set_playhead(self, seconds: float) -> None:
         """Move the playhead line on all four plots."""
@@ -240,6 +272,13 @@ class ClipViews(QWidget):
         return top - self._db_range, top
 
     # -- internals ----------------------------------------------------------------------
+    def _apply_amplitude_range(self) -> None:
+        if self._analysis is None:
+            return
+        half_range = amplitude_range(max(self._amplitude_limit or 0.0, self.peak(), 1e-3))
+        if self.wave_plot.getViewBox().viewRange()[1] != [-half_range, half_range]:
+            self.wave_plot.setYRange(-half_range, half_range, padding=0)
+
     def _apply_levels(self) -> None:
         self.mel_bar.setLevels(self.levels())
 
@@ -248,8 +287,25 @@ class ClipViews(QWidget):
             return          # unchanged: re-setting them would redraw the axis (~3 ms a paint)
         self._mel_ticks_for = (params, n_mels)
         self._mel_y_of_hz = axis = mel_axis(params, n_mels)
-        self.mel_ticks = ticks = hz_ticks(params, axis, low=0, high=n_mels)
-        self.mel_plot.getAxis("left").setTicks([ticks, []])
+        self.mel_ticks = hz_ticks(params, axis, low=0, high=n_mels)
+        self.mel_ticks_shown = []
+        self._thin_mel_ticks()
+
+    def _thin_mel_ticks(self) -> None:
+        """Draw only the frequency ticks at least one text line apart, highest first."""
+        box = self.mel_plot.getViewBox()
+        n_mels = self._mel_ticks_for[1] if self._mel_ticks_for else 0
+        if not self.mel_ticks or not n_mels or box.height() <= 0:
+            return
+        px_per_band, gap = box.height() / n_mels, self.fontMetrics().height() * 1.05
+        shown: list[tuple[float, str]] = []
+        for y, label in sorted(self.mel_ticks, reverse=True):
+            if not shown or (shown[-1][0] - y) * px_per_band >= gap:
+                shown.append((y, label))
+        shown.reverse()
+        if shown != self.mel_ticks_shown:
+            self.mel_ticks_shown = shown
+            self.mel_plot.getAxis("left").setTicks([shown, []])
 
     def _plot_at(self, scene_pos: QPointF) -> tuple[str, QPointF] | None:
         for name, plot in self.plots.items():
@@ -268,10 +324,14 @@ class ClipViews(QWidget):
         super().leaveEvent(event)
 
     def _on_mouse_clicked(self, event) -> None:
-        if self._analysis is None or event.button() != Qt.MouseButton.LeftButton:
+        hit = self._plot_at(event.scenePos()) if self._analysis is not None else None
+        if hit is None:
             return
-        hit = self._plot_at(event.scenePos())
-        if hit is not None:
+        if event.button() == Qt.MouseButton.RightButton:
+            self.context_menu.popup(event.screenPos().toPoint())
+        elif event.double():
+            self.reset_zoom()
+        elif event.button() == Qt.MouseButton.LeftButton:
             duration = self._analysis.features.duration
             self.time_clicked.emit(float(min(max(hit[1].x(), 0.0), duration)))
 

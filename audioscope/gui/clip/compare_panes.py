@@ -1,5 +1,5 @@
-"""Pane A (a pinned clip) beside pane B (the current selection), for comparing two clips on one
-dB colour scale and one time axis."""
+"""Pane A (a pinned clip) beside pane B (the current selection), of equal widths, for comparing
+two clips on one dB colour scale, one amplitude scale and one time axis."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ class ComparePanes(QSplitter):
         self.pinned.hide()
         self.addWidget(self.pinned)
         self.addWidget(self.current)
+        self.setStretchFactor(0, 1)
+        self.setStretchFactor(1, 1)
 
     @property
     def comparing(self) -> bool:
@@ -35,6 +37,8 @@ class ComparePanes(QSplitter):
         self.pinned.show_inspection(self.current.inspection)
         self.pinned.show()
         self.current.title.show()
+        half = max(self.width(), 2) // 2
+        self.setSizes([half, half])             # equal, whatever each clip's header asks for
         self.pinned.views.master.setXLink(self.current.views.master)
         return True
 
@@ -50,15 +54,19 @@ class ComparePanes(QSplitter):
             pane.title.setText(f"<b>▶ {name} (plays; S switches)</b>" if playing else name)
 
     def share_scale(self, db_range: float) -> None:
-        """Same dB colour scale and time axis on A and B while comparing; each its own otherwise."""
+        """Same dB colour scale, amplitude scale and time axis on A and B while comparing; each
+        its own otherwise."""
         a, b = self.pinned.inspection, self.current.inspection
         if self.comparing and a is not None and b is not None:
             top = max(float(a.analysis.features.mel_db.max()), float(b.analysis.features.mel_db.max()))
             longest = max(a.analysis.clip.duration, b.analysis.clip.duration)
+            peak = max(self.pinned.views.peak(), self.current.views.peak())
             for pane in (self.pinned, self.current):
                 pane.views.set_levels(top - db_range, top)
+                pane.views.set_amplitude_limit(peak)
                 pane.views.extend_time_axis(longest)
             self.current.views.master.setXRange(0, longest, padding=0)
         else:
             for pane in (self.pinned, self.current):
                 pane.views.set_levels(None)
+                pane.views.set_amplitude_limit(None)

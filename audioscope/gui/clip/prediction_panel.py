@@ -31,6 +31,8 @@ CORRECT_COLOUR = "#2e9e4f"
 WRONG_COLOUR = "#d64545"
 TRUE_TAG = "true class"
 UNFAMILIAR_TEXT = "unlike any training clip: this prediction means little"
+COMPACT_ROWS = 3                      # classes shown when the window is short of height
+MIN_BAR_WIDTH = 40                    # the bars give way first in a narrow pane
 _BAR_STYLE = ("QProgressBar {{ border: none; border-radius: 3px; background: rgba(128, 128, 128, 45); }}"
               "QProgressBar::chunk {{ border-radius: 3px; background: {colour}; }}")
 
@@ -63,6 +65,7 @@ class _BarRow:
         self.name = QLabel()
         self.bar = QProgressBar(minimum=0, maximum=BAR_STEPS, textVisible=False)
         self.bar.setFixedHeight(12)
+        self.bar.setMinimumWidth(MIN_BAR_WIDTH)
         self.bar.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.value = QLabel(alignment=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.tag = QLabel()                          # always in the grid, empty unless true class
@@ -94,6 +97,7 @@ class PredictionPanel(QWidget):
         super().__init__(parent)
         self._bar_values: list[tuple[str, float, bool]] = []
         self._verdict_plain = ""
+        self._row_limit = COMPACT_ROWS       # resizeEvent: as many as fit
         small = QFont(self.font())
         small.setPointSizeF(max(self.font().pointSizeF() * 0.85, 6.0))
         big = QFont(self.font())
@@ -115,13 +119,19 @@ class PredictionPanel(QWidget):
         grid.setColumnStretch(1, 1)
         # reserve the tag's width so the bars keep their length whether or not it shows
         grid.setColumnMinimumWidth(3, self._tag_width(small))
+        # and the widest class name's, so two panes side by side ask for the same width
+        grid.setColumnMinimumWidth(0, max(self.fontMetrics().horizontalAdvance(readable_class(c))
+                                          for c in CLASS_NAMES))
         self._rows = [_BarRow(grid, row, small) for row in range(len(CLASS_NAMES))]
         grid.setRowStretch(len(CLASS_NAMES), 1)
+        self._grid = grid
         self._pages = QStackedWidget()
         self._pages.addWidget(bars_page)
         self._pages.addWidget(self.message)
 
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.setSpacing(2)
         layout.addWidget(self.verdict)
         layout.addWidget(self._pages, 1)
         layout.addWidget(self.model_note)
@@ -142,9 +152,7 @@ class PredictionPanel(QWidget):
         self._bar_values = [(name, p, name == true_class) for name, p in ranked]
         for row, (name, p, is_true) in zip(self._rows, self._bar_values):
             row.show(name, p, is_true)
-        for i, row in enumerate(self._rows):
-            for widget in (row.name, row.bar, row.value, row.tag):
-                widget.setVisible(i < len(self._bar_values))
+        self._show_rows()
         self._set_verdict(prediction, true_class)
         note = f"by {prediction.describe_model()}"
         if prediction.model != "final":
@@ -180,11 +188,53 @@ class PredictionPanel(QWidget):
         """The verdict as plain text, or the message shown in its place."""
         return self._verdict_plain
 
+    def shown_rows(self) -> int:
+        """How many probability bars are drawn (the top classes that fit the panel's height)."""
+        return min(self._row_limit, len(self._bar_values))
+
+    # the panel asks for room for all ten classes but can shrink to the top COMPACT_ROWS: a short
+    # window gives the plots their room first (Qt's height-for-width would pin it at full height)
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt override)
+        return False
+
+    def sizeHint(self):  # noqa: N802 (Qt override)
+        hint = super().sizeHint()
+        hint.setHeight(self._height_for_rows(len(CLASS_NAMES), hint.height()))
+        return hint
+
+    def minimumSizeHint(self):  # noqa: N802 (Qt override)
+        hint = super().minimumSizeHint()
+        hint.setHeight(self._height_for_rows(COMPACT_ROWS, super().sizeHint().height()))
+        return hint
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        compact = self._height_for_rows(COMPACT_ROWS, super().sizeHint().height())
+        fit = COMPACT_ROWS + (self.height() - compact) // self._row_height()
+        limit = max(COMPACT_ROWS, min(len(CLASS_NAMES), fit))
+        if limit != self._row_limit:
+            self._row_limit = limit
+            self._show_rows()
+
     def bar_values(self) -> list[tuple[str, float, bool]]:
         """(class, probability, is_true_class) per drawn bar, top to bottom."""
         return list(self._bar_values)
 
     # -- internals ----------------------------------------------------------------------
+    def _row_height(self) -> int:
+        return max(self._rows[0].name.sizeHint().height(), 12) + self._grid.verticalSpacing()
+
+    def _height_for_rows(self, rows: int, laid_out: int) -> int:
+        """The panel's height with ``rows`` bars, from ``laid_out``: its height as now laid out."""
+        visible = sum(not row.name.isHidden() for row in self._rows)
+        return laid_out + (rows - visible) * self._row_height()
+
+    def _show_rows(self) -> None:
+        shown = self.shown_rows()
+        for i, row in enumerate(self._rows):
+            for widget in (row.name, row.bar, row.value, row.tag):
+                widget.setVisible(i < shown)
+
     def _set_verdict(self, prediction: Prediction, true_class: str | None) -> None:
         head = f"predicted {readable_class(prediction.predicted)}, {percent(prediction.confidence)}"
         rich = (f"predicted <b>{_nowrap(readable_class(prediction.predicted))}</b>, "

@@ -9,6 +9,7 @@ from audioscope.core.model.evaluation import Evaluation
 
 MODEL_COLOUR, MEAN_COLOUR, BASELINE_COLOUR = "#58a6ff", "#2f7fd8", "#a0a0a0"
 BAR_STEPS = 1000
+MIN_BAR_WIDTH = 40                  # bars give way first when the window is narrow (1024 px)
 _BAR_STYLE = ("QProgressBar {{ border: none; border-radius: 3px; background: rgba(128, 128, 128, 40); }}"
               "QProgressBar::chunk {{ border-radius: 3px; background: {colour}; }}")
 
@@ -36,10 +37,11 @@ class AccuracyBars(QWidget):
             widget.deleteLater()
         self.values.clear()
         baseline = evaluation.baseline
-        self.grid.addWidget(QLabel(f"<b>{title}</b>"), 0, 1, 1, 2)
+        self.grid.addWidget(QLabel(f"<b>{title}</b>", wordWrap=True), 0, 1, 1, 2)   # wraps in a small window
         self.grid.addWidget(QLabel("<b>macro-F1</b>", toolTip="unweighted mean of the per-class F1"), 0, 3)
         if baseline is not None:
-            self.grid.addWidget(QLabel(f"<b>{baseline.label}, same clips and folds</b>"), 0, 4, 1, 2)
+            self.grid.addWidget(QLabel(f"<b>{baseline.label}, same clips and folds</b>", wordWrap=True),
+                                0, 4, 1, 2)
         rows = [(f"Fold {f}", f"({evaluation.fold_counts[f]} clips)", evaluation.fold_accuracy[f],
                  macro_f1.get(str(f)), baseline.fold_accuracy.get(f) if baseline else None)
                 for f in evaluation.folds]
@@ -61,6 +63,7 @@ class AccuracyBars(QWidget):
              note: str) -> None:
         bar = QProgressBar(minimum=0, maximum=BAR_STEPS, textVisible=False)
         bar.setFixedHeight(14)
+        bar.setMinimumWidth(MIN_BAR_WIDTH)
         bar.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         bar.setStyleSheet(_BAR_STYLE.format(colour=colour))
         bar.setValue(round((value or 0.0) * BAR_STEPS))
