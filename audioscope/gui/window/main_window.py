@@ -8,17 +8,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QIcon, QKeySequence
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QFileDialog,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QSplitter,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter,
+                               QTabWidget, QVBoxLayout, QWidget)
 
 from audioscope.core.dataset.clip_files import AUDIO_EXTENSIONS
 from audioscope.core.dataset.metadata import Dataset, DatasetError, load_dataset
@@ -42,6 +33,7 @@ from audioscope.gui.window.playback_router import PlaybackRouter
 from audioscope.gui.window.similar_review import SimilarReview
 from audioscope.gui.window.space_key import SpaceKey
 from audioscope.gui.window.transport import Transport
+from audioscope.gui.window.window_keys import WindowKeys
 from audioscope.gui.workers import LatestOnly
 
 log = logging.getLogger(__name__)
@@ -79,6 +71,7 @@ class MainWindow(QMainWindow):
         self.models = ModelChoice(self)
         self.evaluation_review = EvaluationReview(self)
         self.similar_review = SimilarReview(self)
+        self.keys = WindowKeys(self)
         self._build_menus()
         self._connect()
         self._apply_view_settings()
@@ -134,9 +127,9 @@ class MainWindow(QMainWindow):
             "&View": [("&Pin current clip as A (compare)", self.pin_current, "P"),
                       ("&Unpin A", self.unpin, "U"),
                       ("&Switch playback between A and B", self.switch_playback, "S"), None,
-                      self.settings_dock.toggleViewAction()],
+                      self.keys.reset_zoom, self.settings_dock.toggleViewAction()],
             "&Playback": [("Play / pause (Space)", self.transport.toggle_play, None),
-                          ("Stop", self.transport.stop, None)],
+                          ("Stop", self.transport.stop, None), self.keys.loop],
             "&Help": [("&About audioscope", lambda: show_about(self), None)],
         }
         for title, entries in menus.items():
