@@ -99,6 +99,19 @@ def test_sorting_is_stable_and_text_columns_sort_by_name(proxy, dataset):
     assert column(proxy, FILE) == table["slice_file_name"].tolist()
 
 
+def test_file_names_sort_naturally_fsid_class_occurrence_and_slice_as_numbers(proxy, dataset):
+    proxy.sort(FILE, ASC)
+    names = column(proxy, FILE)
+    assert len(names) == 8732 and names[0] == "344-3-0-0.wav"          # fsID 344 before 100032
+    numbers = [tuple(int(part) for part in name.split(".")[0].split("-")) for name in names]
+    assert numbers == sorted(numbers)
+    slices = [name for name in names if name.startswith("100852-0-0-")]
+    assert slices[:3] == ["100852-0-0-0.wav", "100852-0-0-1.wav", "100852-0-0-2.wav"] and len(slices) > 10
+    assert slices.index("100852-0-0-2.wav") < slices.index("100852-0-0-10.wav")
+    proxy.sort(FILE, DESC)
+    assert column(proxy, FILE) == names[::-1]
+
+
 def test_header_click_sorts_the_view_and_keeps_the_selected_clip(proxy, qtbot):
     view = proxy.view
     view.setSortingEnabled(True)

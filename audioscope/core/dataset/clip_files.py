@@ -8,6 +8,7 @@ reach one file on disk (the same device and inode) are opened once, by the first
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -137,3 +138,13 @@ def _drop_repeated_files(paths: np.ndarray, files: list[FileId | None], root: Pa
     more = (f" ({len(clashes) - 1} more rows reach a file an earlier row uses and were not opened)"
             if len(clashes) > 1 else "")
     return f"rows {first + 1} and {later + 1} {where}; row {later + 1} was not opened{more}"
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(name: str) -> tuple:
+    """Sort key reading runs of digits as numbers: ``100032-3-0-2.wav`` before
+    ``100032-3-0-10.wav`` (fsID, class, occurrence and slice compared as numbers)."""
+    parts = _DIGITS.split(name.casefold())
+    return tuple(int(part) if i % 2 else part for i, part in enumerate(parts))

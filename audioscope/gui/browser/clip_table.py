@@ -13,6 +13,7 @@ import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
+from audioscope.core.dataset.clip_files import natural_key
 from audioscope.core.dataset.metadata import Dataset, readable_class
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # raw value of a cell (int, float, str, bool)
@@ -238,8 +239,10 @@ def _ranks(values: list) -> np.ndarray:
     """Dense ranks: one integer argsort sorts any column, in either direction, stably."""
     if not values:
         return np.arange(0)
-    array = np.asarray(values, dtype=object if isinstance(values[0], str) else None)
-    return np.unique(array, return_inverse=True)[1].reshape(-1)
+    if isinstance(values[0], str):                    # names sort naturally: …-0-2 before …-0-10
+        order = {value: rank for rank, value in enumerate(sorted(set(values), key=lambda v: (natural_key(v), v)))}
+        return np.fromiter((order[value] for value in values), dtype=np.int64, count=len(values))
+    return np.unique(np.asarray(values), return_inverse=True)[1].reshape(-1)
 
 
 def _prediction_cells(predictions: pd.DataFrame | None, n: int) -> list[tuple[list, list[str]]]:
