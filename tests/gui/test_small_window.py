@@ -100,3 +100,10 @@ def test_comparing_at_1024_the_panes_are_equal_and_share_one_amplitude_scale(sma
         note, box = scene_rect(views.why.note), scene_rect(views.why.plot.getViewBox())
         assert box.left() - 1 <= note.left() and note.right() <= box.right() + 1, \
             f"the why caption {views.why.note.toPlainText()!r} runs over the axis"
+    for pane in (a, b):                 # the probabilities, narrow: their rows never overlap
+        panel = pane.predictions
+        rows = [row.name.geometry() for row in panel._rows[:panel.shown_rows()]]
+        assert len(rows) == 3
+        for upper, lower in zip(rows, rows[1:]):
+            assert upper.bottom() < lower.top() and lower.height() >= panel.fontMetrics().height() - 2, \
+                (upper, lower)

@@ -199,17 +199,19 @@ class PredictionPanel(QWidget):
 
     def sizeHint(self):  # noqa: N802 (Qt override)
         hint = super().sizeHint()
-        hint.setHeight(self._height_for_rows(len(CLASS_NAMES), hint.height()))
+        hint.setHeight(self._height_for_rows(len(CLASS_NAMES), self._laid_out_height()))
         return hint
 
     def minimumSizeHint(self):  # noqa: N802 (Qt override)
         hint = super().minimumSizeHint()
-        hint.setHeight(self._height_for_rows(COMPACT_ROWS, super().sizeHint().height()))
+        hint.setHeight(self._height_for_rows(COMPACT_ROWS, self._laid_out_height()))
         return hint
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
-        compact = self._height_for_rows(COMPACT_ROWS, super().sizeHint().height())
+        if event.oldSize().width() != event.size().width():
+            self.updateGeometry()              # wrapped texts: the height it needs has changed
+        compact = self._height_for_rows(COMPACT_ROWS, self._laid_out_height())
         fit = COMPACT_ROWS + (self.height() - compact) // self._row_height()
         limit = max(COMPACT_ROWS, min(len(CLASS_NAMES), fit))
         if limit != self._row_limit:
@@ -223,6 +225,14 @@ class PredictionPanel(QWidget):
     # -- internals ----------------------------------------------------------------------
     def _row_height(self) -> int:
         return max(self._rows[0].name.sizeHint().height(), 12) + self._grid.verticalSpacing()
+
+    def _laid_out_height(self) -> int:
+        """The height the layout needs as now shown, at the panel's width: the verdict and the
+        footnote wrap to two lines in a narrow Compare pane."""
+        layout, natural = self.layout(), super().sizeHint().height()
+        if layout is not None and layout.hasHeightForWidth() and self.width() > 0:
+            return max(natural, layout.totalHeightForWidth(self.width()))
+        return natural
 
     def _height_for_rows(self, rows: int, laid_out: int) -> int:
         """The panel's height with ``rows`` bars, from ``laid_out``: its height as now laid out."""
