@@ -84,3 +84,31 @@ def test_no_display_gives_a_clear_message_instead_of_a_crash():
 def test_usage_errors_exit_2():
     assert audioscope("info").returncode == 2
     assert audioscope("no-such-command").returncode == 2
+
+
+def run_in(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*AUDIOSCOPE, *args], capture_output=True, text=True, timeout=120, cwd=folder,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+
+
+def test_info_shows_the_dataset_path_as_typed_and_opens_a_parent_folder(originals_root, tmp_path):
+    (tmp_path / "downloads").mkdir()
+    (tmp_path / "downloads" / "UrbanSound8K").symlink_to(originals_root)
+    clip = Path("downloads") / "UrbanSound8K" / "audio" / "fold7" / "101848-9-0-0.wav"
+    typed_root = str(Path("downloads") / "UrbanSound8K")
+    found = run_in(tmp_path, "info", str(clip))                  # the folder a file lies in
+    assert found.returncode == 0, found.stderr
+    assert f"  dataset   {typed_root}\n" in found.stdout
+    assert str(originals_root) not in found.stdout
+    parent = run_in(tmp_path, "info", "--json", "--dataset", "downloads", str(clip))
+    assert parent.returncode == 0, parent.stderr
+    entry = json.loads(parent.stdout)[0]["dataset"]
+    assert entry["root"] == typed_root and entry["class"] == "street_music"
+
+
+def test_a_dataset_option_naming_a_folder_of_two_datasets_names_them(originals_root, flac_root):
+    clip = originals_root / "audio" / "fold7" / "101848-9-0-0.wav"
+    result = audioscope("info", "--dataset", str(originals_root.parent), str(clip))
+    assert result.returncode == 1
+    assert f"{originals_root.name}, {flac_root.name}" in result.stderr
+    assert "Traceback" not in result.stderr

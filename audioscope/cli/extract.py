@@ -65,7 +65,7 @@ def run_extract(args: argparse.Namespace) -> int:
             print(f"audioscope: {out}: is a folder; --out names a file", file=sys.stderr)
             return 2
     where = f"the Dask cluster at {args.scheduler}" if args.scheduler else "this machine"
-    print(f"{dataset.root}: {dataset.n_available} of {dataset.n_clips} clips available; "
+    print(f"{dataset.shown_root}: {dataset.n_available} of {dataset.n_clips} clips available; "
           f"extracting on {where}", file=sys.stderr)
     try:
         recipe = recipe_named(args.recipe)

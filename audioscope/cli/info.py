@@ -48,7 +48,7 @@ def run_info(args: argparse.Namespace) -> int:
             entry["warnings"] = list(levels.warnings)
         row = row_or_none(explicit.row_for_file if explicit is not None else row_of_file, file)
         if row is not None:
-            entry["dataset"] = {"root": str(Path(row["path"]).parents[2]),
+            entry["dataset"] = {"root": explicit.shown_root if explicit is not None else _typed_root(file, row),
                                 "slice_file_name": row["slice_file_name"],
                                 "fsID": int(row["fsID"]), "start": float(row["start"]),
                                 "end": float(row["end"]), "salience": row["salience_name"],
@@ -63,6 +63,16 @@ def run_info(args: argparse.Namespace) -> int:
         for entry in results:
             _print_info(entry)
     return 1 if any("error" in entry for entry in results) else 0
+
+
+def _typed_root(file: Path, row) -> str:
+    """The dataset folder of ``file`` as the user typed the file's path (…/audio/foldN/ up)."""
+    from audioscope.core.dataset.metadata import METADATA_PATH
+
+    typed = Path(file).parents
+    if len(typed) > 2 and (typed[2] / METADATA_PATH).is_file():
+        return shown(typed[2])
+    return shown(Path(row["path"]).parents[2])
 
 
 def _finite_or_none(value: float) -> float | None:

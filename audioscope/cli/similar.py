@@ -61,9 +61,9 @@ def run_similar(args: argparse.Namespace) -> int:
     rows = [{"slice_file_name": str(r["slice_file_name"]), "class": str(r["class"]), "fold": int(r["fold"]),
              "distance": float(r["distance"])} for r in nearest.to_dict("records")]
     if args.json:
-        print(json.dumps({"file": str(args.file), "dataset": str(dataset.root), "similar": rows}, indent=2))
+        print(json.dumps({"file": str(args.file), "dataset": dataset.shown_root, "similar": rows}, indent=2))
         return 0
-    print(f"{args.file}: the {len(rows)} nearest of {len(index.names)} clips in {dataset.root}")
+    print(f"{args.file}: the {len(rows)} nearest of {len(index.names)} clips in {dataset.shown_root}")
     for row in rows:
         print(f"  {row['distance']:.3f}  {row['slice_file_name']:<22} fold {row['fold']:>2}  {row['class']}")
     return 0

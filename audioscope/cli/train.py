@@ -54,7 +54,7 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"audioscope: {exc}", file=sys.stderr)
         return 1
 
-    print(f"{dataset.root}: {dataset.n_available} of {dataset.n_clips} clips available", file=sys.stderr)
+    print(f"{dataset.shown_root}: {dataset.n_available} of {dataset.n_clips} clips available", file=sys.stderr)
     try:
         result = train(dataset, out, jobs=args.jobs, cache=FeatureCache(), recipe=recipe,
                        progress=progress_printer(f"extracting {recipe.name}"), report=format_report,

@@ -291,3 +291,34 @@ def test_a_path_whose_folders_cannot_be_looked_into_belongs_to_no_dataset():
 
     too_long = "/" + "/".join(["p" * 200] * 22) + "/x.wav"       # 4449 characters: ENAMETOOLONG
     assert row_of_file(too_long) is None
+
+
+def test_the_path_typed_is_shown_and_the_real_path_used(tmp_path, monkeypatch):
+    make_dataset(tmp_path / "data" / "ds", GOOD_ROWS)
+    (tmp_path / "link").symlink_to(tmp_path / "data" / "ds")
+    monkeypatch.chdir(tmp_path / "data")
+    typed = load_dataset("ds")
+    assert typed.shown_root == "ds" and typed.root == (tmp_path / "data" / "ds").resolve()
+    linked = load_dataset(tmp_path / "link")
+    assert linked.shown_root == str(tmp_path / "link") and linked.root == typed.root
+
+
+def test_the_parent_of_one_dataset_folder_opens_it(tmp_path, monkeypatch):
+    make_dataset(tmp_path / "downloads" / "UrbanSound8K", GOOD_ROWS)
+    (tmp_path / "downloads" / "other").mkdir()
+    (tmp_path / "downloads" / "notes.txt").write_text("not a folder")
+    monkeypatch.chdir(tmp_path)
+    dataset = load_dataset("downloads")
+    assert dataset.root == (tmp_path / "downloads" / "UrbanSound8K").resolve()
+    assert dataset.shown_root == str(Path("downloads") / "UrbanSound8K")
+    assert dataset.n_clips == len(GOOD_ROWS)
+
+
+def test_a_folder_holding_two_datasets_names_them(originals_root, flac_root):
+    parent = originals_root.parent
+    assert flac_root.parent == parent                       # ../shared/us8k holds both
+    with pytest.raises(DatasetError) as refused:
+        load_dataset(parent)
+    message = str(refused.value)
+    assert message.startswith(f"{parent}: ")
+    assert f"{originals_root.name}, {flac_root.name}" in message and "open one of them" in message

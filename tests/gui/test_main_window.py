@@ -174,6 +174,28 @@ def test_a_folder_that_is_not_a_dataset_is_explained_and_nothing_changes(qtbot, 
     assert window.browser.proxy.rowCount() == 8732
 
 
+def test_title_shows_the_folder_opened_and_a_parent_of_one_dataset_opens_it(qtbot, window, tmp_path,
+                                                                             originals_root, flac_root):
+    parent = tmp_path / "downloads"
+    parent.mkdir()
+    (parent / "UrbanSound8K").symlink_to(originals_root)
+    open_dataset(qtbot, window, parent)
+    assert window.windowTitle() == f"audioscope — {parent / 'UrbanSound8K'}"
+    assert window.dataset.root == originals_root.resolve() and window.dataset.n_clips == 8732
+    window.dataset_failed.connect(lambda _m: QTimer.singleShot(0, _close_message_box))
+    with qtbot.waitSignal(window.dataset_failed, timeout=WAIT_MS) as failed:
+        window.open_dataset(originals_root.parent)              # holds two: which one is meant?
+    assert f"{originals_root.name}, {flac_root.name}" in failed.args[0]
+
+
+def _close_message_box() -> None:
+    box = QApplication.activeModalWidget()
+    if isinstance(box, QMessageBox):
+        box.accept()
+    else:
+        QTimer.singleShot(20, _close_message_box)
+
+
 def test_gui_thread_stays_responsive_while_a_twenty_minute_file_is_analysed(qtbot, window, flac_root,
                                                                            tmp_path, monkeypatch):
     # How long the GUI thread pauses meanwhile is a speed, measured by `make bench` (section

@@ -56,6 +56,13 @@ class Dataset:
     root: Path
     table: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    typed_root: str | None = None      # the folder as the user gave it (``shown_root``)
+
+    @property
+    def shown_root(self) -> str:
+        """The folder as the user typed it (or a dataset found in it): what titles and
+        listings show; ``root`` (symbolic links resolved) is what is read."""
+        return self.typed_root if self.typed_root is not None else str(self.root)
 
     @property
     def csv_path(self) -> Path:
@@ -122,10 +129,16 @@ def row_of_file(path: str | Path) -> pd.Series | None:
 
 
 def load_dataset(root: str | Path) -> Dataset:
-    """Load and validate the metadata under ``root`` and resolve every row to a file."""
+    """Load and validate the metadata under ``root`` and resolve every row to a file.
+
+    A folder that is no dataset itself but holds exactly one (a downloads folder with the
+    UrbanSound8K folder in it) opens that one; one holding several is refused, naming them.
+    """
     root = Path(root).expanduser()
     if not root.is_dir():
         raise DatasetError(f"{root}: not a folder")
+    if not (root / METADATA_PATH).is_file():
+        root = _the_dataset_inside(root)
     csv_path = root / METADATA_PATH
     if not csv_path.is_file():
         raise DatasetError(f"{csv_path}: not found — an UrbanSound8K folder contains "
@@ -138,7 +151,21 @@ def load_dataset(root: str | Path) -> Dataset:
     paths, notes = resolve_files(table, real_root)
     table["path"] = paths
     table["available"] = paths != ""
-    return Dataset(root=real_root, table=table, notes=notes)
+    return Dataset(root=real_root, table=table, notes=notes, typed_root=str(root))
+
+
+def _the_dataset_inside(folder: Path) -> Path:
+    """The one dataset folder directly inside ``folder``, else ``folder`` (whose missing
+    metadata is then explained); several are refused, by name."""
+    try:
+        inside = sorted(child.name for child in folder.iterdir()
+                        if child.is_dir() and (child / METADATA_PATH).is_file())
+    except OSError:
+        return folder
+    if len(inside) > 1:
+        raise DatasetError(f"{folder}: holds {len(inside)} UrbanSound8K folders ({', '.join(inside)}) "
+                           f"— open one of them")
+    return folder / inside[0] if inside else folder
 
 
 def _read_csv(csv_path: Path, real_path: Path) -> pd.DataFrame:

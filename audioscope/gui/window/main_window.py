@@ -188,12 +188,12 @@ class MainWindow(QMainWindow):
         self.models.reset(dataset)
         self.dataset_map.set_dataset(dataset, self.cache)
         self.gallery.set_dataset(dataset, self.cache)
-        self.setWindowTitle(f"audioscope — {dataset.root}")
+        self.setWindowTitle(f"audioscope — {dataset.shown_root}")
         self.dataset_label.setText(f"{dataset.root.name}: {dataset.n_available} of "
                                    f"{dataset.n_clips} clips on disk")
-        self.dataset_label.setToolTip("\n".join(dataset.notes) or str(dataset.root))
+        self.dataset_label.setToolTip("\n".join(dataset.notes) or dataset.shown_root)
         if self.browser.tags.store is not None:      # else the status bar says why tags are off
-            self.statusBar().showMessage(f"Opened {dataset.root}", 5000)
+            self.statusBar().showMessage(f"Opened {dataset.shown_root}", 5000)
         self.dataset_opened.emit(dataset)
 
     def play_clip(self, slice_file_name: str) -> None:
