@@ -107,3 +107,15 @@ def test_comparing_at_1024_the_panes_are_equal_and_share_one_amplitude_scale(sma
         for upper, lower in zip(rows, rows[1:]):
             assert upper.bottom() < lower.top() and lower.height() >= panel.fontMetrics().height() - 2, \
                 (upper, lower)
+
+
+def test_a_44k_stereo_original_has_all_three_views_over_the_same_span(small_window):
+    """Item 9: the mel image was seen ending ~0.05 s before the waveform's and the MFCC's edges
+    (not reproduced since: both images share one rectangle, from the first frame's centre
+    minus half a hop to the last's plus half)."""
+    views = small_window.current.views
+    assert views.analysis.clip.format.sample_rate == 44100 and views.analysis.clip.format.channels == 2
+    mel, mfcc = (image.mapRectToView(image.boundingRect()) for image in (views.mel_image, views.mfcc_image))
+    wave_end = float(views.wave_upper.getData()[0][-1])
+    assert mel.left() == pytest.approx(mfcc.left()) and mel.right() == pytest.approx(mfcc.right())
+    assert mel.left() <= 0.0 and mel.right() >= wave_end - 0.02
