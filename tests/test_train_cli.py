@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -138,6 +139,14 @@ def test_training_fills_an_empty_folder_and_then_replaces_its_own_bundle(real_da
     assert first.returncode == 0, first.stderr
     assert sorted(p.name for p in out.iterdir()) == BUNDLE_FILES
     assert "Confusion matrix" in first.stdout
+    # after the extraction's progress, every later stage is said, with the seconds elapsed
+    stages = re.findall(r"^\[ *(\d+\.\d) s\] (.+)…$", first.stderr, flags=re.MULTILINE)
+    assert [text for _, text in stages] == [
+        "cross-validating: fold 1 of 2 (testing on fold 1)", "cross-validating: fold 2 of 2 (testing on fold 2)",
+        "fitting the final model on all 40 clips", "fitting the model without fold 1 (1 of 2)",
+        "fitting the model without fold 2 (2 of 2)", f"writing the bundle to {out}"], first.stderr
+    seconds = [float(s) for s, _ in stages]
+    assert seconds == sorted(seconds)
     assert (out / "report.txt").read_text().strip() == first.stdout.strip()
     created = json.loads((out / "model_card.json").read_text())["created"]
     second = audioscope("train", "--dataset", str(real_dataset), "--out", str(out), "--jobs", "2",

@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -39,6 +40,16 @@ def progress_printer(label: str) -> Callable[[int, int], None]:
         state["last"] = percent
 
     return show
+
+
+def stage_printer() -> Callable[[str], None]:
+    """Prints each stage of a long command on stderr, with the seconds since it began."""
+    started = time.perf_counter()
+
+    def say(text: str) -> None:
+        print(f"[{time.perf_counter() - started:6.1f} s] {text}…", file=sys.stderr, flush=True)
+
+    return say
 
 
 def open_dataset(root: Path) -> Dataset | None:

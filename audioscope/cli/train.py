@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from audioscope.cli.common import job_count, open_dataset, progress_printer
+from audioscope.cli.common import job_count, open_dataset, progress_printer, stage_printer
 
 
 def add_train_command(commands) -> None:
@@ -58,7 +58,8 @@ def run_train(args: argparse.Namespace) -> int:
     try:
         result = train(dataset, out, jobs=args.jobs, cache=FeatureCache(), recipe=recipe,
                        progress=progress_printer(f"extracting {recipe.name}"), report=format_report,
-                       reliability_png=_reliability_png, baseline=args.compare_baseline)
+                       reliability_png=_reliability_png, baseline=args.compare_baseline,
+                       stage=stage_printer())
     except DestinationRefused as exc:       # something was put there while training ran
         print(f"audioscope: {exc}", file=sys.stderr)
         return 2

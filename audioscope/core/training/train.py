@@ -79,8 +79,10 @@ def _fit(model, X: np.ndarray, y: np.ndarray):
 
 
 def leave_one_fold_out(X: np.ndarray, y: np.ndarray, folds: np.ndarray,
-                       make: Callable[[int], object] = STATS.make_model) -> CrossValidation:
-    """Train on all folds but one, test on that one, for each fold present (needs ≥ 2)."""
+                       make: Callable[[int], object] = STATS.make_model,
+                       stage: Callable[[str], None] | None = None) -> CrossValidation:
+    """Train on all folds but one, test on that one, for each fold present (needs ≥ 2);
+    ``stage`` is told as each fold starts."""
     from sklearn.metrics import classification_report, confusion_matrix, f1_score
 
     present = sorted(int(f) for f in np.unique(folds))
@@ -88,7 +90,9 @@ def leave_one_fold_out(X: np.ndarray, y: np.ndarray, folds: np.ndarray,
         raise ValueError(f"cross-validation needs clips from at least two folds, found {present}")
     proba = np.zeros((len(y), len(CLASS_NAMES)))
     accuracy, macro_f1, counts = {}, {}, {}
-    for fold in present:
+    for i, fold in enumerate(present, 1):
+        if stage is not None:
+            stage(f"cross-validating: fold {i} of {len(present)} (testing on fold {fold})")
         test = folds == fold
         model = _fit(make(int((~test).sum())), X[~test], y[~test])
         proba[np.ix_(test, np.asarray(model.classes_, dtype=int))] = model.predict_proba(X[test])
@@ -146,14 +150,15 @@ def train(dataset: Dataset, out_dir: Path, jobs: int = -1, cache: FeatureCache |
           report: Callable[[TrainingResult], str] | None = None,
           recipe: Recipe = DEFAULT_RECIPE,
           reliability_png: Callable[[dict], bytes | None] | None = None,
-          baseline: bool = False) -> TrainingResult:
+          baseline: bool = False, stage: Callable[[str], None] | None = None) -> TrainingResult:
     """Extract ``recipe`` vectors, cross-validate, fit the final and per-fold models and write
     the bundle (with ``report(result)`` as report.txt, and ``reliability_png(card["calibration"])``
     as reliability.png) to ``out_dir``. With ``baseline`` the tutorial's recipe is
     cross-validated on the same clips too, into the card's ``baseline``. The probabilities are
     calibrated by a temperature fitted on the out-of-fold predictions (``core.model.calibration``),
     and the bundle keeps what flags inputs unlike any training clip (``core.model.novelty``)
-    when the recipe has one.
+    when the recipe has one. ``stage`` is told what is being done as each step after the
+    extraction starts (cross-validating each fold, fitting each model, writing).
 
     ``out_dir`` must be a new folder, an empty one or an earlier bundle (``bundle_folder``):
     DestinationRefused is raised before any work otherwise. A failure to write raises OSError
@@ -172,10 +177,13 @@ def train(dataset: Dataset, out_dir: Path, jobs: int = -1, cache: FeatureCache |
     _check_folds(clips, f"{dataset.root}: after skipping {len(skipped)} unreadable file(s) "
                         f"(first: {skipped[0] if skipped else '-'}): ")
     y, folds = clips["classID"].to_numpy(int), clips["fold"].to_numpy(int)
-    cv = leave_one_fold_out(X, y, folds, recipe.make_model)
+    say = stage if stage is not None else (lambda _text: None)
+    cv = leave_one_fold_out(X, y, folds, recipe.make_model, say)
 
+    say(f"fitting the final model on all {len(y)} clips")
     models = {"final": _fit(recipe.make_model(len(y)), X, y)}
-    for fold in cv.folds:
+    for i, fold in enumerate(cv.folds, 1):
+        say(f"fitting the model without fold {fold} ({i} of {len(cv.folds)})")
         train_rows = folds != fold
         models[model_key_for_fold(fold)] = _fit(recipe.make_model(int(train_rows.sum())), X[train_rows],
                                                 y[train_rows])
@@ -207,8 +215,10 @@ def train(dataset: Dataset, out_dir: Path, jobs: int = -1, cache: FeatureCache |
     }
     result = TrainingResult(card, cv, clips, skipped)
     if baseline:
+        say("cross-validating the tutorial's recipe")
         result.baseline = baseline_cross_validation(clips)
         card["baseline"] = {"label": BASELINE_LABEL, "cross_validation": result.baseline.summary()}
+    say(f"writing the bundle to {out_dir}")
     # Everything goes into a temporary folder first; the bundle replaces out_dir only whole.
     with staged_bundle(out_dir, dataset.root) as staging:
         for key, model in models.items():
