@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QLabel, QMenu, QStackedWidget, QVBoxLayout, QWidget
 
@@ -115,7 +115,7 @@ class ClipViews(QWidget):
         for name, plot in self.plots.items():
             self.titles.add(plot, TITLES.get(name) or self.why.TITLES)
         self.mfcc_plot.setLabel("bottom", "Time (s)")
-        self.mel_plot.getViewBox().sigResized.connect(lambda *_: self._thin_mel_ticks())
+        self._tick_gap = self.fontMetrics().height() * 1.05      # px between two frequency ticks
         self.wave_plot.showGrid(x=True, y=True, alpha=0.15)
 
         self.wave_upper = pg.PlotDataItem(pen=pg.mkPen("#58a6ff", width=1), skipFiniteCheck=True)
@@ -291,13 +291,19 @@ class ClipViews(QWidget):
         self.mel_ticks_shown = []
         self._thin_mel_ticks()
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        # once the plots are laid out; not from the ViewBox's sigResized, which also fires while
+        # the views are destroyed (at exit), when touching them crashed the process
+        QTimer.singleShot(0, self._thin_mel_ticks)
+
     def _thin_mel_ticks(self) -> None:
         """Draw only the frequency ticks at least one text line apart, highest first."""
-        box = self.mel_plot.getViewBox()
+        box, axis = self.mel_plot.getViewBox(), self.mel_plot.getAxis("left")
         n_mels = self._mel_ticks_for[1] if self._mel_ticks_for else 0
         if not self.mel_ticks or not n_mels or box.height() <= 0:
             return
-        px_per_band, gap = box.height() / n_mels, self.fontMetrics().height() * 1.05
+        px_per_band, gap = box.height() / n_mels, self._tick_gap
         shown: list[tuple[float, str]] = []
         for y, label in sorted(self.mel_ticks, reverse=True):
             if not shown or (shown[-1][0] - y) * px_per_band >= gap:
@@ -305,7 +311,7 @@ class ClipViews(QWidget):
         shown.reverse()
         if shown != self.mel_ticks_shown:
             self.mel_ticks_shown = shown
-            self.mel_plot.getAxis("left").setTicks([shown, []])
+            axis.setTicks([shown, []])
 
     def _plot_at(self, scene_pos: QPointF) -> tuple[str, QPointF] | None:
         for name, plot in self.plots.items():
