@@ -3,13 +3,9 @@ tabs, 0 to reset the zoom, L to loop — each also in a menu, where a menu entry
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-
-if TYPE_CHECKING:
-    from audioscope.gui.window.main_window import MainWindow
+from PySide6.QtWidgets import QMainWindow
 
 NEXT_TAB_KEYS = ("Ctrl+Tab", "Ctrl+PgDown")
 PREVIOUS_TAB_KEYS = ("Ctrl+Shift+Tab", "Ctrl+PgUp")
@@ -19,7 +15,8 @@ class WindowKeys(QObject):
     """Owns ``reset_zoom`` (View menu, key 0) and ``loop`` (Playback menu, key L, checkable and
     in step with the transport's Loop button) and the window-wide shortcuts."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QMainWindow) -> None:
+        """``window``: the main window (its ``transport``, ``browser`` and tabs are used)."""
         super().__init__(window)
         self._window = window
         self.reset_zoom = QAction("&Reset zoom", window, shortcut=QKeySequence("0"),
