@@ -63,7 +63,7 @@ def test_combos_set_salience_and_availability(bar, qtbot):
         bar.availability_combo.setCurrentIndex(bar.availability_combo.findText("Missing"))
     assert changed.args[0] == ClipFilter(salience=2, availability=False)
     with qtbot.waitSignal(bar.filter_changed) as changed:
-        bar.availability_combo.setCurrentIndex(bar.availability_combo.findText("Available"))
+        bar.availability_combo.setCurrentIndex(bar.availability_combo.findText("On disk"))
     assert changed.args[0].availability is True
 
 

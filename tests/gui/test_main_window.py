@@ -39,7 +39,10 @@ def test_first_start_explains_the_dataset_and_offers_to_open_it(window):
 def test_open_filter_select_and_move_down(qtbot, window, flac_root):
     open_dataset(qtbot, window, flac_root)
     browser = window.browser
-    assert browser.proxy.rowCount() == 8732
+    # a partial copy (1761 of 8732 files) opens listing the clips on disk, and says so
+    assert browser.proxy.rowCount() == 1761
+    assert browser.filter_bar.availability_combo.currentText() == "On disk"
+    assert "listing the 1761 clips on disk of 8732" in window.statusBar().currentMessage()
     assert window.dataset_label.text().endswith("1761 of 8732 clips on disk")
     counts = browser.overview.counts
     assert counts.loc["siren", 2] == 91
@@ -171,7 +174,7 @@ def test_a_folder_that_is_not_a_dataset_is_explained_and_nothing_changes(qtbot, 
     qtbot.waitUntil(lambda: bool(seen), timeout=WAIT_MS)
     assert str(tmp_path) in seen[0]
     assert window.dataset.root == originals_root.resolve()
-    assert window.browser.proxy.rowCount() == 8732
+    assert window.browser.proxy.rowCount() == 44           # still the originals, on disk
 
 
 def test_title_shows_the_folder_opened_and_a_parent_of_one_dataset_opens_it(qtbot, window, tmp_path,

@@ -97,6 +97,6 @@ def test_a_locked_tag_database_is_said_and_the_window_goes_on(qtbot, window, fla
         holder.close()
     assert "review tags unavailable: locked by another program" in said.args[0]
     assert "locked" in window.statusBar().currentMessage()
-    assert browser.proxy.rowCount() == 8732 and browser.tags.store is None
+    assert browser.proxy.rowCount() == 1761 and browser.tags.store is None
     menu = browser.tags.menu_for(0)
     assert [a.text() for a in menu.actions()] == ["Review tags are unavailable (see the status bar)"]

@@ -60,6 +60,8 @@ class ClipBrowser(QTabWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = ClipTableModel()
+        self._filtering = False
+        self._viewed: str | None = None     # the dataset clip last shown from the table
         self.proxy = ClipFilterProxy()
         self.proxy.setSourceModel(self.model)
         self.filter_bar = FilterBar()
@@ -81,7 +83,7 @@ class ClipBrowser(QTabWidget):
         self.addTab(self.my_files, "My files")
         # the fold overview is shown by the main window, beside the clip views
 
-        self.filter_bar.filter_changed.connect(self.proxy.set_filter)
+        self.filter_bar.filter_changed.connect(self._apply_filter)
         self.proxy.count_changed.connect(self.filter_bar.set_counts)
         self.overview.cell_clicked.connect(self._on_cell_clicked)
         self.overview.class_clicked.connect(lambda c: self._show_filter(ClipFilter(classes={c})))
@@ -123,9 +125,12 @@ class ClipBrowser(QTabWidget):
 
     # -- public API ---------------------------------------------------------------------
     def set_dataset(self, dataset: Dataset) -> None:
-        """List ``dataset``'s clips, with the bundled model's out-of-fold predictions."""
-        self.filter_bar.set_filter(ClipFilter())
-        self.proxy.set_filter(ClipFilter())
+        """List ``dataset``'s clips, with the bundled model's out-of-fold predictions; a partial
+        copy (``opening_filter``) opens on the clips on disk."""
+        opening = opening_filter(dataset)
+        self._viewed = None
+        self.filter_bar.set_filter(opening)
+        self.proxy.set_filter(opening)
         self.model.set_dataset(dataset)
         self.model.set_predictions(bundled_predictions_of(dataset))
         self.tags.set_dataset(dataset)
@@ -137,28 +142,31 @@ class ClipBrowser(QTabWidget):
         """Make ``proxy_row`` of the filtered table the current clip."""
         index = self.proxy.index(proxy_row, 0)
         selection = self.table.selectionModel()
-        if selection.currentIndex().row() == proxy_row:  # no change signal: show it anyway
-            self._on_current_row_changed(index, index)
+        unchanged = selection.currentIndex().row() == proxy_row
         selection.setCurrentIndex(
             index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        if unchanged:                                    # no change signal: show it anyway
+            self._on_current_row_changed(index, index)
         self.table.scrollTo(index)
 
     def select_clip(self, slice_file_name: str) -> bool:
         """Make the dataset clip called ``slice_file_name`` current, clearing a filter that
         hides it; False when the open dataset has no such clip."""
-        model = self.model
-        table = model.table
-        if table is None:
+        source = self._source_index_of(slice_file_name)
+        if source is None:
             return False
-        hits = np.flatnonzero(table["slice_file_name"].to_numpy(dtype=object) == slice_file_name)
-        if hits.size == 0:
-            return False
-        source = model.index(model.source_row_of(int(hits[0])), 0)
         if not self.proxy.mapFromSource(source).isValid():
             self._show_filter(ClipFilter())            # it was filtered out: show all clips
         self.setCurrentIndex(0)
         self.select_row(self.proxy.mapFromSource(source).row())
         return True
+
+    def show_filter(self, clip_filter: ClipFilter, *, first_row: bool = False) -> None:
+        """List the clips of ``clip_filter`` (shown in the filter bar too); with ``first_row``
+        the first of them becomes the current clip, else the current one stays if listed."""
+        self.filter_bar.set_filter(clip_filter)
+        self._apply_filter(clip_filter, first_row=first_row)
+        self.setCurrentIndex(0)
 
     def add_files(self, paths: list[Path]) -> None:
         """List ``paths`` under "My files" (once each) and show the last one."""
@@ -195,13 +203,52 @@ class ClipBrowser(QTabWidget):
         self.filter_bar.set_filter(clip_filter, notify=True)
         self.setCurrentIndex(0)
 
+    def _apply_filter(self, clip_filter: ClipFilter, *, first_row: bool = False) -> None:
+        """Filter the table; the clip being viewed stays current and scrolled into view if the
+        filter lists it, else the first listed clip becomes current (never a neighbour Qt
+        picks as rows vanish, and never a list scrolled away from the clip shown)."""
+        selection = self.table.selectionModel()
+        shown = self._viewed
+        self._filtering = True          # Qt moves the current index while rows go: not a choice
+        try:
+            self.proxy.set_filter(clip_filter)
+        finally:
+            self._filtering = False
+        kept = None if shown is None or first_row else self._source_index_of(shown)
+        kept = None if kept is None else self.proxy.mapFromSource(kept)
+        if kept is not None and kept.isValid():
+            if selection.currentIndex() != kept:
+                self._filtering = True
+                try:
+                    selection.setCurrentIndex(kept, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                              | QItemSelectionModel.SelectionFlag.Rows)
+                finally:
+                    self._filtering = False
+            self.table.scrollTo(kept, QAbstractItemView.ScrollHint.PositionAtCenter)
+        elif (shown is not None or first_row) and self.proxy.rowCount():
+            self.select_row(0)
+        elif shown is not None:         # nothing listed: no current row (the view keeps its clip)
+            selection.clear()
+
+    def _source_index_of(self, slice_file_name: str) -> QModelIndex | None:
+        table = self.model.table
+        if table is None:
+            return None
+        hits = np.flatnonzero(table["slice_file_name"].to_numpy(dtype=object) == slice_file_name)
+        return None if hits.size == 0 else self.model.index(self.model.source_row_of(int(hits[0])), 0)
+
     def _on_cell_clicked(self, class_name: str, fold: int) -> None:
         self._show_filter(ClipFilter().with_cell(class_name, fold))
 
     def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if not current.isValid():
+        """Show the row the user made current; not one Qt made current on its own (focus
+        without a current row, or rows removed by a filter), which is not selected."""
+        if self._filtering or not current.isValid():
+            return
+        if not self.table.selectionModel().isRowSelected(current.row(), current.parent()):
             return
         row = self.proxy.row_record(current.row())
+        self._viewed = row["slice_file_name"]
         if row["available"]:
             self.clip_selected.emit(ClipRequest(Path(row["path"]), row))
         else:
@@ -209,7 +256,14 @@ class ClipBrowser(QTabWidget):
 
     def _on_my_file_changed(self, current: QListWidgetItem | None, _previous) -> None:
         if current is not None:
+            self._viewed = None
             self.clip_selected.emit(ClipRequest(Path(current.data(Qt.ItemDataRole.UserRole))))
+
+
+def opening_filter(dataset: Dataset) -> ClipFilter:
+    """All clips, or only those on disk when fewer than half of them are (a partial copy:
+    the first screen would be grey rows that cannot be heard)."""
+    return ClipFilter(availability=True) if 0 < 2 * dataset.n_available < dataset.n_clips else ClipFilter()
 
 
 def bundled_predictions_of(dataset: Dataset):

@@ -27,7 +27,7 @@ from audioscope.core.dataset.metadata import CLASS_NAMES, FOLDS, readable_class
 
 TEXT_DEBOUNCE_MS = 150
 SALIENCE_CHOICES = (("All saliences", None), ("Foreground", 1), ("Background", 2))
-AVAILABILITY_CHOICES = (("All clips", None), ("Available", True), ("Missing", False))
+AVAILABILITY_CHOICES = (("All clips", None), ("On disk", True), ("Missing", False))
 PREDICTION_CHOICES = (("Any prediction", None), ("Misclassified only", False), ("Correct only", True))
 
 

@@ -29,11 +29,11 @@ class EvaluationReview(QObject):
         """List exactly the clips of ``clip_filter`` in the table and show the first of them."""
         window = self._window
         self._listed = clip_filter
-        window.browser.filter_bar.set_filter(clip_filter, notify=True)
-        window.browser.setCurrentIndex(0)
         window.statusBar().showMessage(f"Listing {clip_filter.describe()}", 5000)
+        window.browser.show_filter(clip_filter, first_row=True)
         if window.browser.proxy.rowCount():
-            self._select(0)
+            window.right_tabs.setCurrentWidget(window.evaluation)
+            self._show_position()
 
     def step(self, delta: int) -> None:
         """The next (+1) or previous (-1) listed clip."""

@@ -192,8 +192,12 @@ class MainWindow(QMainWindow):
         self.dataset_label.setText(f"{dataset.root.name}: {dataset.n_available} of "
                                    f"{dataset.n_clips} clips on disk")
         self.dataset_label.setToolTip("\n".join(dataset.notes) or dataset.shown_root)
+        opened = f"Opened {dataset.shown_root}"
+        if self.browser.proxy.clip_filter.availability:
+            opened += (f": listing the {dataset.n_available} clips on disk of {dataset.n_clips}; "
+                       "choose “All clips” above the table to list the missing ones too")
         if self.browser.tags.store is not None:      # else the status bar says why tags are off
-            self.statusBar().showMessage(f"Opened {dataset.shown_root}", 5000)
+            self.statusBar().showMessage(opened, 15000)
         self.dataset_opened.emit(dataset)
 
     def play_clip(self, slice_file_name: str) -> None:
