@@ -88,12 +88,15 @@ def test_screenshot_of_the_gallery_of_folds_1_and_2(qtbot, flac_root, tmp_path):
     view = make_view(qtbot, size=(1120, 1080))
     view.set_dataset(dataset, FeatureCache(tmp_path / "cache"))
     values = []
-    view.progress.valueChanged.connect(values.append)
+    view.progress.bar.valueChanged.connect(lambda v: values.append((view.progress.text(), v)))
     with qtbot.waitSignal(view.gallery_ready, timeout=800_000) as ready:
         view.show()
     gallery = ready.args[0]
     assert sum(r.n_clips for r in gallery.rows) == dataset.n_available == 1761
-    assert values and max(values) == 2 * 1761
+    averaging = [v for text, v in values if text.startswith("Averaging")]
+    measuring = [v for text, v in values if text.startswith("Measuring")]
+    assert max(averaging) == max(measuring) == 1761           # both phases count every clip
+    assert values[-1][0].startswith("Measuring each clip's distance from its class mean: 1761 of 1761 · ")
     assert all(c.isVisible() for row in view.rows for kind in ("typical", "outliers") for c in row.chips[kind])
     ARTIFACTS.mkdir(exist_ok=True)
     assert view.grab().save(str(ARTIFACTS / "class_gallery.png"))

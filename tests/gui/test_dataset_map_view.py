@@ -3,6 +3,7 @@ clicks, the current clip and dropped files."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -82,14 +83,16 @@ def test_the_map_is_computed_only_when_shown_with_progress_then_one_point_per_cl
     assert "computed when shown" in view.status.text()
     seen = []
     poll = QTimer(interval=5)
-    poll.timeout.connect(lambda: seen.append((view.progress.isVisible(), view.progress.value(),
-                                              view.progress.maximum(), view.status.text())))
+    poll.timeout.connect(lambda: seen.append((view.progress.isVisible(), view.progress.bar.value(),
+                                              view.progress.bar.maximum(), view.progress.text())))
     poll.start()
     with qtbot.waitSignal(view.map_ready, timeout=TIMEOUT_MS):
         view.show()
     poll.stop()
-    reading = [(v, top) for visible, v, top, text in seen if visible and text.startswith("Reading")]
+    reading = [(v, top) for visible, v, top, text in seen if visible and text.startswith("Reading clip vectors:")]
     assert reading and all(top == 200 for _v, top in reading)
+    assert all(re.fullmatch(r"Reading clip vectors(: \d+ of 200)? · \d+ s", s[3]) for s in seen if s[0]
+               and s[3].startswith("Reading"))                  # the stage, its count, the seconds
     assert any(0 < v < 200 for v, _ in reading)                  # the bar moved during extraction
     tsne = [top for visible, _v, top, text in seen if visible and "t-SNE" in text]
     assert tsne and tsne == [0] * len(tsne)                      # then a busy bar for t-SNE
@@ -211,7 +214,7 @@ def wait_while_it_progresses(qtbot, view: DatasetMapView, ready: list, stall_ms:
     """Until ``ready``; fails only if the map's progress (bar and status) stands still for
     ``stall_ms``: a hang guard that does not depend on how long the whole map takes."""
     def state():
-        return view.progress.value(), view.progress.maximum(), view.status.text()
+        return view.progress.bar.value(), view.progress.bar.maximum(), view.progress.text()
 
     def moved_on(before):
         return lambda: bool(ready) or state() != before

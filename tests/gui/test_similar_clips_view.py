@@ -4,10 +4,11 @@ neighbour with the tab still in view and the list kept, and P keeps the clip as 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from sklearn.metrics.pairwise import cosine_distances
 from us8k_subsets import copy_small_dataset
 
@@ -26,8 +27,19 @@ def test_the_nearest_clips_are_listed_auditioned_and_compared(qtbot, window, fla
     query = got.args[0].request.row["slice_file_name"]
     view = window.similar
     bar = window.right_tabs.tabBar()
+    seen = []                                # the progress while the dataset's vectors are read
+    poll = QTimer(interval=5)
+    poll.timeout.connect(lambda: seen.append((view.progress.isVisible(), view.progress.text(),
+                                              view.progress.bar.value(), view.progress.bar.maximum())))
+    poll.start()
     qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(window.right_tabs.indexOf(view)).center())
     qtbot.waitUntil(lambda: view.table.rowCount() == 10, timeout=WAIT_MS)
+    poll.stop()
+    n = len(window.dataset.table)
+    counted = [(v, top) for visible, text, v, top in seen
+               if visible and re.fullmatch(rf"Reading clip vectors: \d+ of {n} · \d+ s", text)]
+    assert counted and all(top == n for _v, top in counted)
+    assert not view.progress.isVisible()                 # gone once the list is shown
     table = window.dataset.table
     X, _ = extract_vectors(table["path"].tolist(), jobs=1)
     z = (X - X.mean(axis=0)) / np.where(X.std(axis=0) > 0, X.std(axis=0), 1)

@@ -11,7 +11,7 @@ import functools
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QPalette
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from audioscope.core.batch.class_gallery import Gallery, compute_gallery
 from audioscope.core.dataset.metadata import CLASS_NAMES, Dataset, readable_class
@@ -30,6 +30,7 @@ from audioscope.gui.tabs.gallery_rows import (
     chip_width,
     spectrogram_image,
 )
+from audioscope.gui.tabs.stage_progress import StageProgress
 from audioscope.gui.workers import LatestOnly
 
 TYPICAL_TIP = "Typical: the clips nearest the class mean, in the classifier's standardised feature space."
@@ -60,9 +61,7 @@ class ClassGalleryView(QWidget):
             "(nearest the class mean) and the <b>outliers</b> (farthest — often mislabelled or "
             "background clips). Click a clip to play it.", wordWrap=True)
         self.caption.setToolTip(f"{TYPICAL_TIP}\n{OUTLIER_TIP}\n{DISTANCE_TIP}.")
-        self.progress = QProgressBar()
-        self.progress.setTextVisible(True)
-        self.progress.hide()
+        self.progress = StageProgress(bar_width=320)
         self.status = QLabel(NO_DATASET, wordWrap=True)      # also progress and problems
         self.levels_label = QLabel()            # the spectrograms' shared colour scale
         metrics = QFontMetrics(self.font())
@@ -129,7 +128,7 @@ class ClassGalleryView(QWidget):
         self._dataset, self._cache, self._gallery = dataset, cache, None
         self._when_shown.drop()
         self._jobs.cancel()
-        self.progress.hide()
+        self.progress.finish()
         self.status.setText(NO_DATASET)
         self.status.setVisible(dataset is None)
         for row in self.rows:
@@ -149,26 +148,25 @@ class ClassGalleryView(QWidget):
 
     # -- internals ----------------------------------------------------------------------
     def _start(self) -> None:
-        self.progress.setRange(0, 0)
-        self.progress.setFormat("Loading the class gallery…")
-        self.progress.show()
+        self.progress.start("Loading the class gallery")
         self._jobs.submit(functools.partial(compute_gallery, jobs=self._jobs_count), self._dataset, self._cache,
                           on_result=self._show, on_error=self._failed, on_progress=self._on_progress)
 
     def _on_progress(self, done: int, total: int) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-        phase = "Averaging spectrograms" if done < total // 2 else "Measuring each clip's distance from its class"
-        self.progress.setFormat(f"{phase}… %p %")
+        half = total // 2                  # compute_gallery counts each clip once in each phase
+        if done < half:
+            self.progress.stage("Averaging each class's mel spectrograms", done, half)
+        else:
+            self.progress.stage("Measuring each clip's distance from its class mean", done - half, half)
 
     def _failed(self, error: Exception) -> None:
-        self.progress.hide()
+        self.progress.finish()
         self.status.setText(f"The class gallery could not be computed: {error}")
         self.status.show()
 
     def _show(self, gallery: Gallery) -> None:
         self._gallery = gallery
-        self.progress.hide()
+        self.progress.finish()
         finite = [r.mean_mel for r in gallery.rows if r.n_clips]
         top = float(max(np.nanmax(m) for m in finite)) if finite else 0.0
         levels = (top - DEFAULT_DB_RANGE, top)

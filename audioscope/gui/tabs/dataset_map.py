@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from audioscope.core.batch.dataset_map import DatasetMap, Placement, compute_map, file_vectors, nearest_within
 from audioscope.core.dataset.clip_filter import ClipFilter
@@ -25,6 +25,7 @@ from audioscope.core.store.cache import FeatureCache
 from audioscope.gui.tabs import map_files
 from audioscope.gui.tabs.compute_when_shown import ComputeWhenShown
 from audioscope.gui.tabs.map_files import DroppedFile
+from audioscope.gui.tabs.stage_progress import StageProgress
 from audioscope.gui.workers import LatestOnly
 
 CONTEXT_BRUSH = pg.mkBrush(150, 150, 150, 45)      # clips outside the filter
@@ -66,7 +67,7 @@ class DatasetMapView(QWidget):
         self._map_when_shown = ComputeWhenShown(self, self._start)
         self._files_when_shown = ComputeWhenShown(self, self._start_files)
         self.status = QLabel(NO_DATASET, wordWrap=True)
-        self.progress = QProgressBar(maximumWidth=260, textVisible=True, visible=False)
+        self.progress = StageProgress()
         self.hover = QLabel(" ")
         self.neighbours = QLabel(textFormat=Qt.TextFormat.RichText, wordWrap=True, visible=False)
         self.neighbours.setFixedWidth(300)
@@ -76,7 +77,7 @@ class DatasetMapView(QWidget):
         self._build_plot()
         top = QHBoxLayout()
         top.addWidget(self.status, 1)
-        top.addWidget(self.progress)
+        top.addWidget(self.progress, 1)
         middle = QHBoxLayout()
         middle.addWidget(self.graphics, 1)
         middle.addWidget(self.neighbours)
@@ -132,7 +133,7 @@ class DatasetMapView(QWidget):
             f.placement = None
         self._draw()
         self.hover.setText(" ")
-        self.progress.setVisible(False)
+        self.progress.finish()
         self.status.setText(NO_DATASET if dataset is None else
                             f"The map of {dataset.n_available} clips is computed when shown")
         if dataset is not None:
@@ -159,24 +160,20 @@ class DatasetMapView(QWidget):
 
     # -- background work ----------------------------------------------------------------
     def _start(self) -> None:
-        self.progress.setRange(0, 0)
-        self.progress.setVisible(True)
         self.status.setText(f"Mapping {self._dataset.n_available} clips…")
+        self.progress.start("Reading clip vectors")
         self._jobs.submit(functools.partial(compute_map, jobs=self._n_jobs), self._dataset, self._cache,
                           on_result=self._on_map, on_error=self._on_map_error,
                           on_progress=self._on_progress)
 
     def _on_progress(self, done: int, total: int) -> None:
-        if total == 0:
-            self.progress.setRange(0, 0)       # t-SNE reports nothing until it is done
-            self.status.setText("Arranging the clips with t-SNE…")
+        if total == 0:                         # t-SNE reports nothing until it is done
+            self.progress.stage("Arranging the clips with t-SNE")
         else:
-            self.progress.setRange(0, total)
-            self.progress.setValue(done)
-            self.status.setText(f"Reading clip vectors: {done} of {total}")
+            self.progress.stage("Reading clip vectors", done, total)
 
     def _on_map(self, result: DatasetMap) -> None:
-        self.progress.setVisible(False)
+        self.progress.finish()
         self._map = result
         rows = {n: i for i, n in enumerate(self._dataset.table["slice_file_name"])}
         self._table_rows = np.array([rows[n] for n in result.slice_file_names], dtype=int)
@@ -188,7 +185,7 @@ class DatasetMapView(QWidget):
         self.map_ready.emit()
 
     def _on_map_error(self, error: Exception) -> None:
-        self.progress.setVisible(False)
+        self.progress.finish()
         self.status.setText(f"The map could not be computed: {error}")
 
     def _start_files(self) -> None:

@@ -23,6 +23,7 @@ from audioscope.core.batch.similar_clips import build_index, similar_to_file
 from audioscope.core.dataset.metadata import Dataset, readable_class
 from audioscope.core.store.cache import FeatureCache
 from audioscope.gui.tabs.compute_when_shown import ComputeWhenShown
+from audioscope.gui.tabs.stage_progress import StageProgress
 from audioscope.gui.workers import LatestOnly
 
 HEADERS = ("Clip", "Class", "Fold", "Distance")
@@ -43,6 +44,7 @@ class SimilarClipsView(QWidget):
         self._jobs = LatestOnly(self)
         self._when_shown = ComputeWhenShown(self, self._start)
         self.status = QLabel("Select a clip to find the clips that sound most like it.", wordWrap=True)
+        self.progress = StageProgress()
         self.table = QTableWidget(0, len(HEADERS))
         self.table.setHorizontalHeaderLabels(HEADERS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -57,10 +59,12 @@ class SimilarClipsView(QWidget):
                                 "(standardised over the dataset). Click one to listen; press P first to "
                                 "keep the clip shown as A beside them.", wordWrap=True))
         layout.addWidget(self.status)
+        layout.addWidget(self.progress)
         layout.addWidget(self.table, 1)
 
     def set_dataset(self, dataset: Dataset | None, cache: FeatureCache) -> None:
         self._jobs.cancel()
+        self.progress.finish()
         self._dataset, self._cache, self._index, self._query = dataset, cache, None, None
         self.table.setRowCount(0)
 
@@ -83,19 +87,26 @@ class SimilarClipsView(QWidget):
             return
         if self._index is None:
             self.status.setText("Computing the dataset's clip vectors (once; then cached)…")
+            self.progress.start("Reading clip vectors")
             self._jobs.submit(build_index, self._dataset, self._cache, on_result=self._on_index,
-                              on_error=self._on_error)
+                              on_error=self._on_error,
+                              on_progress=self._on_progress)
             return
         path, name = self._query
         self.status.setText(f"Finding the clips nearest to {path.name}…")
         self._jobs.submit(similar_to_file, path, self._index, self._cache, 10, name,
                           on_result=lambda found: self._show(found, path), on_error=self._on_error)
 
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.stage("Reading clip vectors", done, total)
+
     def _on_index(self, index) -> None:
         self._index = index
+        self.progress.finish()
         self._start()
 
     def _on_error(self, exc: Exception) -> None:
+        self.progress.finish()
         self.status.setText(f"No similar clips: {exc}")
 
     def _show(self, found, path: Path) -> None:
