@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtCore import QPoint, QPointF, QRectF
 
 from audioscope.gui.clip.clip_views import ClipViews
 
@@ -59,6 +59,21 @@ def assert_legible(views: ClipViews) -> None:
             rect, box = titles[f"{name}/left"], scene_rect(plot)
             assert box.top() - 1 <= rect.top() and rect.bottom() <= box.bottom() + 1, \
                 f"the {name} title runs out of its plot"
+    # nothing is laid over the plots: the header above them, the read-out below, each whole
+    g = views.graphics
+    for name, rect in titles.items():
+        assert 0 <= rect.top() and rect.bottom() <= g.viewport().height() + 1, \
+            f"the {name} title {rect} is cut off by the bottom of the plots ({g.viewport().height()} px)"
+
+    def span(widget) -> tuple[int, int]:
+        top = widget.mapTo(views, QPoint(0, 0)).y()
+        return top, top + widget.height()
+
+    (_, header_bottom), (plots_top, plots_bottom), (readout_top, readout_bottom) = (
+        span(views.header), span(g), span(views.readout))
+    assert header_bottom <= plots_top and plots_bottom <= readout_top <= readout_bottom <= views.height(), \
+        f"header ends {header_bottom}, plots {plots_top}–{plots_bottom}, read-out {readout_top}–{readout_bottom}"
+    assert views.header.height() < 2 * views.header.fontMetrics().height(), "the header wraps"
     # the frequency ticks drawn are at least one line of text apart
     box = views.mel_plot.getViewBox()
     ys = sorted(box.mapViewToScene(QPointF(0, y)).y() for y, _ in views.mel_ticks_shown)

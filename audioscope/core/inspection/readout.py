@@ -39,15 +39,16 @@ def point_readout(features: Features, plot: str, t: float, y: float,
     return text
 
 
-def clip_header_html(analysis: Analysis, row: pd.Series | None) -> str:
-    """The line above the plots: name, class, fold, salience, format, and any warnings."""
+def clip_header_parts(analysis: Analysis, row: pd.Series | None) -> tuple[list[str], list[str]]:
+    """The line above the plots as HTML parts, most telling first (name, class, fold, salience,
+    then the format's), and its warnings: a narrow pane drops parts from the end."""
     clip = analysis.clip
     parts = [f"<b>{html.escape(clip.path.name)}</b>"]
     if row is not None:
         salience = row.get("salience_name", row.get("salience"))
         parts += [html.escape(str(row.get("class", ""))), f"fold {row.get('fold')}",
                   html.escape(str(salience))]
-    parts.append(html.escape(clip.format.describe()))
-    warnings = "".join(f"<br><span style='color:#b35900'>⚠ {html.escape(w)}</span>"
-                       for w in clip.warnings)
-    return " · ".join(parts) + warnings
+    parts += [html.escape(part) for part in clip.format.describe().split(" · ")]
+    warnings = [f"<span style='color:#b35900'>⚠ {html.escape(w)}</span>" for w in clip.warnings]
+    return parts, warnings
+

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QLabel, QMenu, QStackedWidget, QVBoxLayout, QWidget
 
-from audioscope.core.inspection.readout import clip_header_html, point_readout
+from audioscope.core.inspection.readout import clip_header_parts, point_readout
 from audioscope.core.inspection.view_images import (
     ViewImages,
     amplitude_range,
@@ -30,6 +30,7 @@ from audioscope.core.inspection.view_images import (
 from audioscope.core.signal.features import FeatureParams
 from audioscope.core.store.cached_analysis import Analysis
 from audioscope.gui.clip.axis_titles import AxisTitles
+from audioscope.gui.clip.clip_header import ClipHeader
 from audioscope.gui.clip.crosshair import Crosshair
 from audioscope.gui.clip.why_strip import WhyStrip
 
@@ -64,7 +65,7 @@ class ClipViews(QWidget):
         self.mel_ticks_shown: list[tuple[float, str]] = []     # those with room to be drawn
         self._amplitude_limit: float | None = None    # set_amplitude_limit: a shared scale
         self._mel_ticks_for: tuple[FeatureParams, int] | None = None
-        self.header = QLabel(textFormat=Qt.TextFormat.RichText, wordWrap=True)
+        self.header = ClipHeader()
         self.readout = QLabel(" ")
         self.message = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         self.graphics = pg.GraphicsLayoutWidget()
@@ -80,6 +81,7 @@ class ClipViews(QWidget):
         layout.addWidget(self._pages, 1)
         layout.addWidget(self.readout)
         self._build_plots()
+        self.graphics.installEventFilter(self)
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.graphics.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.clear("No clip selected")
@@ -97,6 +99,7 @@ class ClipViews(QWidget):
         for row, stretch in enumerate((2, 4, 1, 3)):
             g.ci.layout.setRowStretchFactor(row, stretch)
         g.ci.layout.setVerticalSpacing(2)
+        g.ci.setContentsMargins(4, 4, 4, 4)      # pyqtgraph's 9 px each side: 10 px of plot
         self.titles = AxisTitles()
         for name, plot in self.plots.items():
             plot.getViewBox().setMinimumHeight(MIN_PLOT_HEIGHT)
@@ -160,7 +163,7 @@ class ClipViews(QWidget):
         clip, features = analysis.clip, analysis.features
         images = images if images is not None else view_images(features)
         params = features.params
-        self.header.setText(clip_header_html(analysis, row))
+        self.header.set_parts(*clip_header_parts(analysis, row))
         env = features.envelope
         self.wave_upper.setData(env.times, env.maxs)
         self.wave_lower.setData(env.times, env.mins)
@@ -194,7 +197,7 @@ class ClipViews(QWidget):
         """Show an empty state with ``message`` (e.g. 'File missing: …')."""
         self._analysis = None
         self.message.setText(message)
-        self.header.setText("")
+        self.header.clear()
         self.readout.setText(" ")
         for curve in (self.wave_upper, self.wave_lower, self.wave_fill):
             curve.setData([], [])
@@ -291,11 +294,13 @@ class ClipViews(QWidget):
         self.mel_ticks_shown = []
         self._thin_mel_ticks()
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        super().resizeEvent(event)
-        # once the plots are laid out; not from the ViewBox's sigResized, which also fires while
-        # the views are destroyed (at exit), when touching them crashed the process
-        QTimer.singleShot(0, self._thin_mel_ticks)
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        # the plots' widget resized (also when the header above it changes, with these views
+        # the same size): thin once the plots are laid out; not from the ViewBox's sigResized,
+        # which also fires while the views are destroyed (at exit), when touching them crashed
+        if watched is self.graphics and event.type() == QEvent.Type.Resize:
+            QTimer.singleShot(0, self._thin_mel_ticks)
+        return False
 
     def _thin_mel_ticks(self) -> None:
         """Draw only the frequency ticks at least one text line apart, highest first."""
