@@ -100,9 +100,9 @@ def test_multi_word_classes_read_with_spaces(panel):
 
 def test_model_note_says_which_model_spoke(panel, siren):
     panel.set_prediction(siren, None)
-    assert panel.model_note.text() == "by the model trained without fold 1 — it never saw this clip's fold"
+    assert panel.model_note.full_text() == "by the model trained without fold 1 — it never saw this clip's fold"
     panel.set_prediction(Prediction(dict(PROBABILITIES), "final"), None)
-    assert panel.model_note.text() == "by the final model (all training folds)"
+    assert panel.model_note.full_text() == "by the final model (all training folds)"
 
 
 def test_clear_and_pending_replace_the_bars_with_a_message(panel, siren):
@@ -110,7 +110,7 @@ def test_clear_and_pending_replace_the_bars_with_a_message(panel, siren):
     panel.set_pending()
     assert panel.verdict_text() == "Predicting…" and panel.bar_values() == []
     assert panel.message.isVisible() and not panel.findChild(QProgressBar).isVisible()
-    assert panel.model_note.text() == ""
+    assert panel.model_note.full_text() == ""
     panel.clear("No prediction: file missing")
     assert panel.verdict_text() == "No prediction: file missing" and panel.message.isVisible()
     panel.set_prediction(siren, None)
@@ -143,6 +143,6 @@ def test_prediction_from_the_bundled_model(panel, original_files, originals_root
         assert panel.verdict_text() == verdict + " — correct"
     else:
         assert panel.verdict_text() == f"{verdict} — wrong (true class: {true_class.replace('_', ' ')})"
-    assert panel.model_note.text().startswith("by the model trained without fold 1")
+    assert panel.model_note.full_text().startswith("by the model trained without fold 1")
     bars = [bar.value() for bar in panel.findChildren(QProgressBar) if bar.isVisible()]
     assert bars == [round(p * BAR_STEPS) for _, p, _ in values]

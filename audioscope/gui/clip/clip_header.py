@@ -15,8 +15,9 @@ ELLIPSIS = " …"
 class ClipHeader(QLabel):
     """A rich-text label that never asks for more width than it is given."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, separator: str = SEPARATOR) -> None:
         super().__init__(parent, textFormat=Qt.TextFormat.RichText)
+        self._separator = separator
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._parts: list[str] = []
         self._warnings: list[str] = []
@@ -34,7 +35,7 @@ class ClipHeader(QLabel):
 
     def full_text(self) -> str:
         """Every part and warning, whether or not it is shown."""
-        return "<br>".join([SEPARATOR.join(self._parts), *self._warnings]) if self._parts else ""
+        return "<br>".join([self._separator.join(self._parts), *self._warnings]) if self._parts else ""
 
     def shown_parts(self) -> int:
         """How many of the parts are on the line."""
@@ -59,9 +60,9 @@ class ClipHeader(QLabel):
             return document.idealWidth() <= width
 
         shown = len(self._parts)
-        line = SEPARATOR.join(self._parts)
+        line = self._separator.join(self._parts)
         while shown > 1 and not fits(line):
             shown -= 1
-            line = SEPARATOR.join(self._parts[:shown]) + ELLIPSIS
+            line = self._separator.join(self._parts[:shown]) + ELLIPSIS
         self._shown = shown
         self.setText("<br>".join([f"<nobr>{line}</nobr>", *self._warnings]) if self._parts else "")

@@ -11,7 +11,7 @@ import logging
 from dataclasses import replace
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from audioscope.core.dataset.clip_files import missing_file_text
 from audioscope.core.dataset.metadata import Dataset
@@ -26,6 +26,7 @@ from audioscope.core.model.occlusion import Occlusion, why_not
 from audioscope.core.signal.audio import AudioLoadError
 from audioscope.core.signal.features import FeatureParams
 from audioscope.core.store.cache import FeatureCache
+from audioscope.gui.clip.clip_header import ClipHeader
 from audioscope.gui.clip.clip_views import ClipViews
 from audioscope.gui.clip.prediction_panel import PredictionPanel
 from audioscope.gui.workers import LatestOnly
@@ -54,7 +55,8 @@ class ClipPane(QWidget):
         self.views = ClipViews()
         self.predictions = PredictionPanel()
         self.predictions.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        self.title = QLabel(title, wordWrap=True)
+        self.title = ClipHeader()           # one line: A and B keep their plots level
+        self.title.set_parts([title])
         self.title.setVisible(bool(title))
         self._jobs = LatestOnly(self)
         self._predict_jobs = LatestOnly(self)

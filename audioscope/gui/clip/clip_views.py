@@ -75,7 +75,7 @@ class ClipViews(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        self.header.setContentsMargins(6, 4, 6, 0)
+        self.header.setContentsMargins(6, 2, 6, 0)
         self.readout.setContentsMargins(6, 0, 6, 4)
         layout.addWidget(self.header)
         layout.addWidget(self._pages, 1)

@@ -51,7 +51,7 @@ class ComparePanes(QSplitter):
         """Title the pane the transport plays (only shown while comparing)."""
         for pane, name in ((self.pinned, PINNED_TITLE), (self.current, CURRENT_TITLE)):
             playing = pane is active and self.comparing
-            pane.title.setText(f"<b>▶ {name} (plays; S switches)</b>" if playing else name)
+            pane.title.set_parts([f"<b>▶ {name}</b>", "<b>plays</b>", "S switches"] if playing else [name])
 
     def share_scale(self, db_range: float) -> None:
         """Same dB colour scale, amplitude scale and time axis on A and B while comparing; each

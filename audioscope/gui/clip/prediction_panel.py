@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from audioscope.core.dataset.metadata import CLASS_NAMES, readable_class
 from audioscope.core.model.classifier import Prediction
+from audioscope.gui.clip.clip_header import ClipHeader
 
 BAR_STEPS = 1000                      # progress bar resolution: 0.1 %
 BAR_COLOUR = "#58a6ff"                # the waveform's blue
@@ -105,7 +106,7 @@ class PredictionPanel(QWidget):
 
         self.verdict = QLabel(textFormat=Qt.TextFormat.RichText, wordWrap=True)
         self.verdict.setFont(big)
-        self.model_note = QLabel(wordWrap=True)
+        self.model_note = ClipHeader(separator=" — ")   # one line, so A and B stay level
         self.model_note.setFont(small)
         self.message = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         for label in (self.model_note, self.message):
@@ -154,10 +155,10 @@ class PredictionPanel(QWidget):
             row.show(name, p, is_true)
         self._show_rows()
         self._set_verdict(prediction, true_class)
-        note = f"by {prediction.describe_model()}"
+        note = [html.escape(f"by {prediction.describe_model()}")]
         if prediction.model != "final":
-            note += " — it never saw this clip's fold"
-        self.model_note.setText(note)
+            note.append("it never saw this clip's fold")
+        self.model_note.set_parts(note)
         self._pages.setCurrentIndex(0)
         self._pages.setEnabled(True)
 

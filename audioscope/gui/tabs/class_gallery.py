@@ -154,7 +154,7 @@ class ClassGalleryView(QWidget):
 
     def _on_progress(self, done: int, total: int) -> None:
         half = total // 2                  # compute_gallery counts each clip once in each phase
-        if done < half:
+        if done <= half:
             self.progress.stage("Averaging each class's mel spectrograms", done, half)
         else:
             self.progress.stage("Measuring each clip's distance from its class mean", done - half, half)
