@@ -6,7 +6,7 @@ import gc
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter,
                                QTabWidget, QVBoxLayout, QWidget)
@@ -77,6 +77,17 @@ class MainWindow(QMainWindow):
         self._apply_view_settings()
         self.statusBar().showMessage("No dataset open — drop an audio file on the window to analyse it")
         self.is_warm = False
+        self._warm_up_started = False       # once the window has painted: see event()
+
+    def event(self, event) -> bool:  # noqa: N802 (Qt override)
+        # the warm-up's imports hold the GIL for long stretches: started before the first paint,
+        # they delayed it; started from a zero timer after it, they run while the user reads
+        if event.type() == QEvent.Type.Paint and not self._warm_up_started:
+            self._warm_up_started = True
+            QTimer.singleShot(0, self._warm_up)
+        return super().event(event)
+
+    def _warm_up(self) -> None:
         LatestOnly(self).submit(warm_up, self.view_settings.feature_params(),
                                 on_result=self._on_warmed_up, on_error=self._on_warmed_up)
 
