@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from audioscope.core.store.cache import FeatureCache
+
+if TYPE_CHECKING:                  # imported where used: the window paints before pandas loads
+    import pandas as pd
 
 
 def clips_state_key(clips: pd.DataFrame, params_key: str, kind: str) -> str | None:

@@ -8,9 +8,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from audioscope.core.batch.extraction import Extraction, ExtractionError, write_feature_file
 from audioscope.core.batch.vectors import extract_vectors
@@ -21,6 +21,9 @@ from audioscope.core.signal.features import FeatureParams
 from audioscope.core.store import atomic_file
 from audioscope.core.store.cache import FeatureCache
 from audioscope.core.store.cached_analysis import analyse_file
+
+if TYPE_CHECKING:                  # imported where used: the window paints before pandas loads
+    import pandas as pd
 
 # The official metadata columns, then what audioscope adds.
 TABLE_COLUMNS = ("slice_file_name", "fsID", "start", "end", "salience", "fold", "classID", "class",

@@ -13,9 +13,9 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from audioscope.core.batch.vectors import Progress, extract_vectors
 from audioscope.core.dataset.metadata import Dataset
@@ -23,6 +23,9 @@ from audioscope.core.model.recipes import DEFAULT_RECIPE, Recipe
 from audioscope.core.signal.features import FeatureParams
 from audioscope.core.store.atomic_file import atomic_path
 from audioscope.core.store.cache import FeatureCache
+
+if TYPE_CHECKING:                  # imported where used: the window paints before pandas loads
+    import pandas as pd
 
 FEATURE_FILE_SUFFIXES = (".npz", ".csv")
 
@@ -95,6 +98,7 @@ def extract_dataset(dataset: Dataset, cache: FeatureCache | None, jobs: int = -1
 def write_feature_file(extraction: Extraction, out: Path) -> None:
     """Write the vectors with each clip's metadata: ``.npz`` (arrays, plus the recipe version
     and feature parameters) or ``.csv`` (one row a clip: metadata, then v000 … v806)."""
+    import pandas as pd
     clips = extraction.clips
     meta = {"slice_file_name": np.array(clips["slice_file_name"].tolist(), dtype=str),
             "fold": clips["fold"].to_numpy(dtype=np.int64),

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from audioscope.core.batch.clips_state import complete_rows
 from audioscope.core.batch.vectors import Progress, extract_vectors
 from audioscope.core.dataset.metadata import Dataset
 from audioscope.core.model.recipes import DEFAULT_RECIPE
 from audioscope.core.store.cache import FeatureCache
+
+if TYPE_CHECKING:                  # imported where used: the window paints before pandas loads
+    import pandas as pd
 
 N_SIMILAR = 10
 
@@ -41,6 +44,7 @@ class ClipIndex:
     def nearest(self, vector: np.ndarray, k: int = N_SIMILAR, exclude: str | None = None) -> pd.DataFrame:
         """slice_file_name, class, fold, distance (1 − cosine similarity) of the ``k`` nearest
         clips to ``vector``, nearest first; ``exclude``: the clip itself, when it is one."""
+        import pandas as pd
         query = (np.asarray(vector, dtype=np.float64) - self.mean) / self.scale
         norm = np.linalg.norm(query)
         distance = 1.0 - self.unit @ (query / norm if norm > 0 else query)

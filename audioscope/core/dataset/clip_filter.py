@@ -9,9 +9,12 @@ A ``ClipFilter`` is an immutable value; ``mask`` turns it into a boolean array o
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:                  # imported where used: the window paints before pandas loads
+    import pandas as pd
 
 SALIENCE_VALUES = (1, 2)  # 1 = foreground, 2 = background
 _INTEGER_CHARS = frozenset("-0123456789")
@@ -149,6 +152,7 @@ class ClipFilter:
 
 
 def _class_mask(column: pd.Series, classes: frozenset[str]) -> np.ndarray:
+    import pandas as pd
     if isinstance(column.dtype, pd.CategoricalDtype):
         wanted = np.array([str(c) in classes for c in column.cat.categories] + [False])
         return wanted[column.cat.codes.to_numpy()]  # code −1 (missing) picks the final False
@@ -157,6 +161,7 @@ def _class_mask(column: pd.Series, classes: frozenset[str]) -> np.ndarray:
 
 def _text_mask(table: pd.DataFrame, needle: str, rows: np.ndarray) -> np.ndarray:
     """Substring hits of ``needle`` (already case-folded) in the given positional rows."""
+    import pandas as pd
     names = table["slice_file_name"].to_numpy(dtype=object)[rows]
     hits = np.fromiter((needle in name.casefold() for name in names), dtype=bool, count=len(rows))
     classes = table["class"]

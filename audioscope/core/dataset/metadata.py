@@ -16,11 +16,14 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from audioscope.core.dataset.clip_files import resolve_files
+
+if TYPE_CHECKING:                  # imported where used: the window paints before pandas loads
+    import pandas as pd
 
 CLASS_NAMES: tuple[str, ...] = (
     "air_conditioner", "car_horn", "children_playing", "dog_bark", "drilling",
@@ -78,6 +81,7 @@ class Dataset:
 
     def class_fold_counts(self, available_only: bool = False) -> pd.DataFrame:
         """Clips per class (rows, in classID order) and fold (columns 1–10)."""
+        import pandas as pd
         rows = self.table[self.table["available"]] if available_only else self.table
         counts = pd.crosstab(rows["class"], rows["fold"])
         return counts.reindex(index=list(CLASS_NAMES), columns=list(FOLDS), fill_value=0)
@@ -170,6 +174,7 @@ def _the_dataset_inside(folder: Path) -> Path:
 
 def _read_csv(csv_path: Path, real_path: Path) -> pd.DataFrame:
     """The table as text; ``real_path`` (the checked target) is read once and parsed from memory."""
+    import pandas as pd
     try:
         raw = real_path.read_bytes()
     except OSError as exc:
@@ -214,6 +219,7 @@ def _fail(csv_path: Path, bad: pd.Series, column: str, problem: str) -> None:
 
 
 def _numbers(frame: pd.DataFrame, csv_path: Path, column: str, integer: bool) -> pd.Series:
+    import pandas as pd
     text = frame[column].str.strip()
     values = pd.to_numeric(text, errors="coerce")
     bad = values.isna() | ~np.isfinite(values)
@@ -233,6 +239,7 @@ def _numbers(frame: pd.DataFrame, csv_path: Path, column: str, integer: bool) ->
 
 
 def _validated(frame: pd.DataFrame, csv_path: Path) -> pd.DataFrame:
+    import pandas as pd
     names = frame["slice_file_name"].str.strip()
     _fail(csv_path, names.eq(""), "slice_file_name", "the file name is empty")
     dup = names.duplicated(keep="first")

@@ -10,9 +10,9 @@ import logging
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from audioscope.core.dataset.metadata import Dataset, row_of_file
 from audioscope.core.inspection.view_images import ViewImages, view_images
@@ -21,6 +21,9 @@ from audioscope.core.model.occlusion import Occlusion, occlusion
 from audioscope.core.signal.features import FeatureParams, compute_features
 from audioscope.core.store.cache import FeatureCache
 from audioscope.core.store.cached_analysis import Analysis, analyse_file
+
+if TYPE_CHECKING:                  # imported where used: the window paints before pandas loads
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 # Clips shorter than this are analysed afresh each time they are shown: for an UrbanSound8K

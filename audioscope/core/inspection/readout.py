@@ -4,12 +4,15 @@ the value of the plot it is over)."""
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from audioscope.core.signal.features import Features
 from audioscope.core.store.cached_analysis import Analysis
+
+if TYPE_CHECKING:                  # imported where used: the window paints before pandas loads
+    import pandas as pd
 
 
 def point_readout(features: Features, plot: str, t: float, y: float,

@@ -13,12 +13,15 @@ import json
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from audioscope.core.dataset.metadata import CLASS_NAMES
 from audioscope.core.model.classifier import CARD_NAME, ModelLoadError, bundled_model_dir
+
+if TYPE_CHECKING:                  # imported where used: the window paints before pandas loads
+    import pandas as pd
 
 PREDICTIONS_NAME = "cv_predictions.csv"
 REQUIRED_COLUMNS = ("slice_file_name", "fold", "class", "predicted")
@@ -97,6 +100,7 @@ class Evaluation:
 def load_evaluation(model_dir: str | Path | None = None) -> Evaluation:
     """Read ``cv_predictions.csv`` (and the model name and baseline in ``model_card.json``) of a
     model bundle."""
+    import pandas as pd
     directory = Path(model_dir) if model_dir is not None else bundled_model_dir()
     path = directory / PREDICTIONS_NAME
     if not path.is_file():
@@ -117,6 +121,7 @@ def load_evaluation(model_dir: str | Path | None = None) -> Evaluation:
 
 
 def _validated(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    import pandas as pd
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise EvaluationError(f"{path}: missing column(s) {', '.join(missing)}")
@@ -147,6 +152,7 @@ def _validated(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
 
 def _probabilities(frame: pd.DataFrame) -> np.ndarray | None:
     """One column per class (bundles made since they are written), if all are usable numbers."""
+    import pandas as pd
     if not all(name in frame.columns for name in CLASS_NAMES):
         return None
     values = frame[list(CLASS_NAMES)].apply(lambda c: pd.to_numeric(c.str.strip(), errors="coerce"))

@@ -9,12 +9,15 @@ own notebook finds the same values. Keys as ``audioscope evaluate --json`` print
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from audioscope.core.dataset.metadata import CLASS_NAMES
 from audioscope.core.model.predictions_file import ModelPredictions
+
+if TYPE_CHECKING:                  # imported where used: the window paints before pandas loads
+    import pandas as pd
 
 
 def model_scores(predictions: ModelPredictions) -> dict:

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from audioscope.core.dataset.metadata import CLASS_NAMES
+
+if TYPE_CHECKING:                  # imported where used: the window paints before pandas loads
+    import pandas as pd
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -53,6 +56,7 @@ class ModelPredictions:
     def aligned(self, table: pd.DataFrame) -> pd.DataFrame:
         """One row per row of the dataset ``table`` (positional): predicted ("" for none),
         confidence (NaN for none), correct (False for none)."""
+        import pandas as pd
         found = self.table.set_index("slice_file_name")
         names = table["slice_file_name"]
         predicted = names.map(found["predicted"]).fillna("").to_numpy(dtype=object)
@@ -64,6 +68,7 @@ class ModelPredictions:
 def read_predictions(path: str | Path, metadata: pd.DataFrame, name: str | None = None) -> ModelPredictions:
     """The predictions in ``path`` of the clips of ``metadata`` (a dataset table), or
     PredictionsFileError."""
+    import pandas as pd
     path = Path(path)
     frame, line_of = _read_table(path)
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -112,6 +117,7 @@ def read_predictions(path: str | Path, metadata: pd.DataFrame, name: str | None 
 
 def _read_table(path: Path):
     """(frame of text cells, line_of(row index) -> "line N" / "row N")."""
+    import pandas as pd
     suffix = path.suffix.lower()
     try:
         if suffix in PARQUET_SUFFIXES:
@@ -154,6 +160,7 @@ def _class_names(column: pd.Series, where) -> np.ndarray:
 
 
 def _probabilities(frame: pd.DataFrame, where) -> np.ndarray:
+    import pandas as pd
     values = np.empty((len(frame), len(CLASS_NAMES)))
     for j, name in enumerate(CLASS_NAMES):
         column = pd.to_numeric(frame[name].astype(str).str.strip(), errors="coerce").to_numpy(dtype=float)

@@ -16,11 +16,13 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from audioscope.core.store.atomic_file import atomic_path
 from audioscope.core.store.paths import data_dir
+
+if TYPE_CHECKING:                  # imported where used: the window paints before pandas loads
+    import pandas as pd
 
 TAG_CHOICES = ("mislabeled", "ambiguous", "noisy", "keep")
 DATABASE_NAME = "review_tags.sqlite"

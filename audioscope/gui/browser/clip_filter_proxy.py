@@ -3,8 +3,9 @@ mask computed once per filter (or predictions) change; ``sort()`` goes to the mo
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 from PySide6.QtCore import (
     QAbstractItemModel,
     QModelIndex,
@@ -16,6 +17,9 @@ from PySide6.QtCore import (
 
 from audioscope.core.dataset.clip_filter import ClipFilter
 from audioscope.gui.browser.clip_table import ClipTableModel
+
+if TYPE_CHECKING:                  # imported where used: the window paints before pandas loads
+    import pandas as pd
 
 _Index = QModelIndex | QPersistentModelIndex
 

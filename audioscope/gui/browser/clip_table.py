@@ -8,13 +8,17 @@ forwards ``sort()`` here and only filters).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
 from audioscope.core.dataset.clip_files import natural_key
 from audioscope.core.dataset.metadata import Dataset, readable_class
+
+if TYPE_CHECKING:                  # imported where used: the window paints before pandas loads
+    import pandas as pd
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # raw value of a cell (int, float, str, bool)
 COLUMNS: tuple[str, ...] = ("File", "Class", "Fold", "Salience", "Duration (s)", "fsID", "Available",

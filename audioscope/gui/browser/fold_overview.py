@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFontMetrics
 from PySide6.QtWidgets import (
@@ -18,6 +19,9 @@ from PySide6.QtWidgets import (
 
 from audioscope.core.dataset.metadata import CLASS_NAMES, FOLDS, Dataset, readable_class
 from audioscope.gui.table_fit import fit_columns
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CELL_ROLE = Qt.ItemDataRole.UserRole + 1  # (class name | None, fold | None) of a cell
 TOTAL = "Total"
@@ -63,22 +67,22 @@ class FoldOverview(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.caption)
         layout.addWidget(self.table)
-        self._counts = pd.DataFrame(0, index=list(CLASS_NAMES), columns=list(FOLDS))
-        self._on_disk = self._counts.copy()
+        # class × fold counts as arrays: no pandas before a dataset is open (start-up time)
+        self._counts = self._on_disk = np.zeros((len(CLASS_NAMES), len(FOLDS)), dtype=int)
         self._fill()
 
     @property
     def counts(self) -> pd.DataFrame:
         """Clips per class (rows) and fold (columns) as shown."""
-        return self._counts.copy()
+        import pandas as pd
+        return pd.DataFrame(self._counts.copy(), index=list(CLASS_NAMES), columns=list(FOLDS))
 
     def set_dataset(self, dataset: Dataset | None) -> None:
         if dataset is None:
-            self._counts = pd.DataFrame(0, index=list(CLASS_NAMES), columns=list(FOLDS))
-            self._on_disk = self._counts.copy()
+            self._counts = self._on_disk = np.zeros((len(CLASS_NAMES), len(FOLDS)), dtype=int)
         else:
-            self._counts = dataset.class_fold_counts()
-            self._on_disk = dataset.class_fold_counts(available_only=True)
+            self._counts = dataset.class_fold_counts().to_numpy()
+            self._on_disk = dataset.class_fold_counts(available_only=True).to_numpy()
         self._fill()
 
     def item_for(self, class_name: str | None, fold: int | None) -> QTableWidgetItem:
@@ -88,7 +92,7 @@ class FoldOverview(QWidget):
         return self.table.item(row, column)
 
     def _fill(self) -> None:
-        counts, on_disk = self._counts.to_numpy(), self._on_disk.to_numpy()
+        counts, on_disk = self._counts, self._on_disk
         peak = max(int(counts.max()), 1)
         for r, class_name in enumerate(CLASS_NAMES):
             for c, fold in enumerate(FOLDS):

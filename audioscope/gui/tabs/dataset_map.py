@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
@@ -27,6 +27,9 @@ from audioscope.gui.tabs.compute_when_shown import ComputeWhenShown
 from audioscope.gui.tabs.map_files import DroppedFile
 from audioscope.gui.tabs.stage_progress import StageProgress
 from audioscope.gui.workers import LatestOnly
+
+if TYPE_CHECKING:                  # imported where used: the window paints before pandas loads
+    import pandas as pd
 
 CONTEXT_BRUSH = pg.mkBrush(150, 150, 150, 45)      # clips outside the filter
 CURRENT_PEN = pg.mkPen("#ffd23f", width=2.5)         # the playhead's yellow, outlined in black

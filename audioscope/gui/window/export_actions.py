@@ -6,8 +6,8 @@ from __future__ import annotations
 import functools
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from PySide6.QtCore import QObject, QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtSvg import QSvgGenerator
@@ -25,6 +25,9 @@ from audioscope.core.store.cache import FeatureCache
 from audioscope.gui.browser.clip_browser import ClipBrowser
 from audioscope.gui.clip.clip_views import ClipViews
 from audioscope.gui.workers import LatestOnly
+
+if TYPE_CHECKING:                  # imported where used: the window paints before pandas loads
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,7 @@ def save_views(views: ClipViews, out: Path) -> None:
 def shown_table(browser: ClipBrowser) -> pd.DataFrame:
     """The dataset rows the table shows, filtered and in their displayed order, with the
     model's ``predicted``, ``confidence`` and ``correct`` columns when it shows predictions."""
+    import pandas as pd
     proxy = browser.proxy
     model = proxy.clip_model()
     if model is None or model.table is None:
@@ -73,6 +77,7 @@ def shown_table(browser: ClipBrowser) -> pd.DataFrame:
 
 def selected_rows(browser: ClipBrowser) -> pd.DataFrame:
     """The selected table rows that are on disk, in displayed order."""
+    import pandas as pd
     proxy, selection = browser.proxy, browser.table.selectionModel()
     picked = sorted(index.row() for index in selection.selectedRows())
     records = [proxy.row_record(row) for row in picked]
