@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from audioscope.core.batch.vectors import CLIPS_PER_TASK
 from audioscope.core.dataset.metadata import CLASS_NAMES
 
 
@@ -58,3 +61,32 @@ def test_usage_errors_exit_2(tmp_path, originals_root):
     assert audioscope("predict", "--top", "0", clip).returncode == 2
     refused = audioscope("predict", "--model", str(tmp_path), clip)
     assert refused.returncode == 2 and "--trust-model" in refused.stderr
+
+
+def test_several_files_get_their_vectors_from_the_worker_pool_and_the_same_predictions(originals_root, tmp_path):
+    """Issue 18: the vectors are computed on two worker processes into the feature cache, as
+    `extract` does; the predictions equal those of one process; a second run finds them all."""
+    import os
+
+    files = [str(f) for f in sorted(originals_root.glob("audio/fold*/*.wav"))]
+    n = len(files)
+    assert n > CLIPS_PER_TASK                                     # more than one task: a pool
+
+    def run(jobs: str, cache: Path) -> subprocess.CompletedProcess:
+        env = {**os.environ, "AUDIOSCOPE_CACHE_DIR": str(cache)}
+        return subprocess.run([sys.executable, "-m", "audioscope", "predict", "--json", "--jobs", jobs, *files],
+                              capture_output=True, text=True, timeout=300, env=env)
+
+    alone, pooled = run("1", tmp_path / "one"), run("2", tmp_path / "two")
+    assert alone.returncode == 0 and pooled.returncode == 0, alone.stderr + pooled.stderr
+    assert "vectors of" not in alone.stderr                       # one process: no pool
+    assert re.search(rf"vectors of {n} files: {n} computed \([\d.]+ clips/s on forked processes\), "
+                     r"0 from the cache, 0 unreadable", pooled.stderr), pooled.stderr
+    one, two = json.loads(alone.stdout), json.loads(pooled.stdout)
+    assert [e["file"] for e in one] == [e["file"] for e in two] == files
+    for a, b in zip(one, two):
+        assert a["predicted"] == b["predicted"]
+        for name, p in a["probabilities"].items():
+            assert b["probabilities"][name] == pytest.approx(p, abs=1e-5)
+    again = run("2", tmp_path / "two")
+    assert f"{n} from the cache" in again.stderr and json.loads(again.stdout) == two

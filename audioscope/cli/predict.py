@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from audioscope.cli.common import each_file, row_or_none, shown
+from audioscope.cli.common import each_file, job_count, row_or_none, shown
 
 
 def add_predict_command(commands) -> None:
@@ -24,6 +24,9 @@ def add_predict_command(commands) -> None:
                          help="a model bundle made by `audioscope train` (needs --trust-model)")
     predict.add_argument("--trust-model", action="store_true",
                          help="allow loading --model: model files are pickles and run code")
+    predict.add_argument("--jobs", metavar="N", type=job_count, default=-1,
+                         help="parallel processes computing the clip vectors of several files "
+                              "(default: all cores); they fill the feature cache extract uses")
     predict.set_defaults(handler=run_predict)
 
 
@@ -47,6 +50,8 @@ def run_predict(args: argparse.Namespace) -> int:
         print(f"audioscope: {exc}", file=sys.stderr)
         return 2
     cache = FeatureCache()
+    if len(args.files) > 1 and args.jobs != 1:
+        vectors_in_parallel(bundle, args.files, cache, args.jobs)
 
     def predict(file: Path) -> tuple[dict, object]:
         row = row_or_none(row_of_file, file)
@@ -73,3 +78,22 @@ def run_predict(args: argparse.Namespace) -> int:
             for warning in entry.get("warnings", ()):
                 print(f"  warning: {warning}")
     return 1 if any(prediction is None for _, prediction in results) else 0
+
+
+def vectors_in_parallel(bundle, files: list[Path], cache, jobs: int) -> None:
+    """Compute the files' clip vectors on the worker pool, as ``extract`` does, into ``cache``,
+    where each file's prediction then finds its vector (the embeddings are most of a
+    prediction's cost). Unreadable files are left to the prediction, which reports them."""
+    import time
+
+    from audioscope.core.batch.vectors import extract_vectors
+
+    started, stats = time.perf_counter(), {}
+    _vectors, errors = extract_vectors([str(f) for f in files], bundle.feature_params, jobs, cache,
+                                       stats=stats, recipe=bundle.recipe)
+    seconds = time.perf_counter() - started
+    computed = len(files) - stats.get("from_cache", 0) - len(errors)
+    rate = f" ({computed / seconds:.3g} clips/s on {stats['pool']})" if computed and stats.get("pool") else ""
+    print(f"audioscope: vectors of {len(files)} files: {computed} computed{rate}, "
+          f"{stats.get('from_cache', 0)} from the cache, {len(errors)} unreadable; {seconds:.1f} s",
+          file=sys.stderr)
