@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audioscope.core.model.embedding import aisfx_input, birdnet_input
+from audioscope.core.model.embedding import aisfx_input, birdnet_input, saved_graph
 from audioscope.core.model.embedding.clip_embedding import EMBEDDING_LENGTH, embedding_vectors
 from audioscope.core.model.embedding.runtime import (
     EmbeddingModelError,
@@ -156,3 +156,45 @@ def test_a_superseded_job_stops_before_its_next_inference(reference) -> None:
     assert len(calls) == 2
     with cancellable(lambda: True):
         assert embedding_vectors([clips[0].signal], 22050).shape == (1, EMBEDDING_LENGTH)
+
+
+def _aisfx_inputs(reference) -> np.ndarray:
+    _data, clips = reference
+    return np.concatenate([aisfx_input.model_input(c.signal, c.analysis_rate) for c in clips[:3]])
+
+
+def test_the_optimised_graph_is_saved_once_and_loads_to_the_same_numbers(reference, tmp_path, monkeypatch):
+    """Issue 18: the graph onnxruntime optimises is kept in the cache; the next load reads it
+    with optimisation off (less memory) and embeds real clips exactly as the first did."""
+    monkeypatch.setenv("AUDIOSCOPE_CACHE_DIR", str(tmp_path / "cache"))
+    model = read_manifest()["aisfx"]
+    first = OnnxModel(model)
+    saved = sorted(p.name for p in (tmp_path / "cache" / saved_graph.FOLDER).iterdir())
+    assert len(saved) == 2 and saved[1] == saved[0] + ".sha256" and model.sha256[:16] in saved[0]
+    second = OnnxModel(model)
+    assert not first.from_saved_graph and second.from_saved_graph
+    x = _aisfx_inputs(reference)
+    np.testing.assert_array_equal(second.run(x), first.run(x))
+
+
+def test_a_damaged_saved_graph_is_made_again(reference, tmp_path, monkeypatch):
+    monkeypatch.setenv("AUDIOSCOPE_CACHE_DIR", str(tmp_path / "cache"))
+    model = read_manifest()["aisfx"]
+    want = OnnxModel(model).run(_aisfx_inputs(reference))
+    graph = next((tmp_path / "cache" / saved_graph.FOLDER).glob("*.onnx"))
+    data = bytearray(graph.read_bytes())
+    data[len(data) // 2] ^= 0xFF                     # one byte of a weight
+    graph.write_bytes(bytes(data))
+    again = OnnxModel(model)
+    assert not again.from_saved_graph                 # not loaded: optimised from the network again
+    np.testing.assert_array_equal(again.run(_aisfx_inputs(reference)), want)
+    assert OnnxModel(model).from_saved_graph          # and saved whole for the next load
+
+
+def test_a_cache_that_cannot_be_written_only_costs_the_saving(reference, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / saved_graph.FOLDER).write_text("a file where the folder should be")
+    monkeypatch.setenv("AUDIOSCOPE_CACHE_DIR", str(cache))
+    model = OnnxModel(read_manifest()["aisfx"])
+    assert not model.from_saved_graph and model.run(_aisfx_inputs(reference)).shape[1] == 512

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from audioscope.core.model.embedding import saved_graph
 from audioscope.core.store.resources import resource_path
 
 MANIFEST_NAME = "manifest.json"
@@ -106,8 +107,15 @@ class OnnxModel:
         # idle threads sleep instead of spinning: in the window they would take the CPU the
         # GUI thread and the audio callback need between two predictions
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        graph_path = saved_graph.graph_path(model.name, model.sha256, ort.__version__)
+        graph = saved_graph.saved_graph(graph_path)
+        self.from_saved_graph = graph is not None     # optimised on an earlier load: less memory
         try:
-            self._session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+            if graph is not None:
+                options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+                self._session = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+            else:
+                self._session = saved_graph.optimising_session(ort, data, options, graph_path)
         except Exception as exc:  # onnxruntime raises its own exception types
             raise EmbeddingModelError(f"{model.path}: onnxruntime cannot load it ({exc})") from None
         self.model = model
