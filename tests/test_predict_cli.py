@@ -29,6 +29,7 @@ def test_json_is_one_array_in_argument_order_with_errors_and_exit_1(originals_ro
     files = [str(good[0]), str(broken), str(good[1]), str(outside), str(tmp_path / "missing.flac")]
     result = audioscope("predict", "--json", *files)
     assert result.returncode == 1, result.stderr
+    assert "vectors of" not in result.stderr             # five files: one at a time, no pool
     entries = json.loads(result.stdout)  # the whole of stdout is one JSON document
     assert [e["file"] for e in entries] == files
     for entry in (entries[0], entries[2], entries[3]):

@@ -25,13 +25,15 @@ def add_predict_command(commands) -> None:
     predict.add_argument("--trust-model", action="store_true",
                          help="allow loading --model: model files are pickles and run code")
     predict.add_argument("--jobs", metavar="N", type=job_count, default=-1,
-                         help="parallel processes computing the clip vectors of several files "
+                         help="parallel processes computing the clip vectors of more than 32 files "
                               "(default: all cores); they fill the feature cache extract uses")
     predict.set_defaults(handler=run_predict)
 
 
 def run_predict(args: argparse.Namespace) -> int:
     import warnings
+
+    from audioscope.core.batch.vectors import CLIPS_PER_TASK
 
     from audioscope.core.dataset.metadata import row_of_file
     from audioscope.core.model.classifier import ModelLoadError, load_bundle
@@ -50,7 +52,7 @@ def run_predict(args: argparse.Namespace) -> int:
         print(f"audioscope: {exc}", file=sys.stderr)
         return 2
     cache = FeatureCache()
-    if len(args.files) > 1 and args.jobs != 1:
+    if len(args.files) > CLIPS_PER_TASK and args.jobs != 1:    # more than one task: a pool
         vectors_in_parallel(bundle, args.files, cache, args.jobs)
 
     def predict(file: Path) -> tuple[dict, object]:
