@@ -3,7 +3,8 @@
 warm cache, both recipes) and the dataset map, the explorer (selection → views, prediction and
 why strip drawn; cold start; memory), its responsiveness (the timings the test suite leaves to
 this benchmark: filter, sort, drawing, key presses, drops, the event loop during a long
-analysis) and the installed size. Writes a Markdown report.
+analysis), the installed size, and how the clip table's costs grow with a synthetic metadata
+table ten times as long (``scale_probe``). Writes a Markdown report.
 
     python benchmarks/run.py [--quick] [--data ../shared/us8k] [--out docs/benchmarks.md]
 
@@ -28,6 +29,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))   # explorer_probe, also under python -P
 from explorer_probe import explorer, installed_sizes  # noqa: E402
 from gui_probe import responsiveness  # noqa: E402
+from scale_probe import scale  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 MIB = 1 << 20
@@ -348,6 +350,32 @@ def report(clip: dict, dataset: dict, gui: dict, big: dict, responsive: dict, si
     return "\n".join(lines) + "\n"
 
 
+def growth_section(grown: list[dict]) -> list[str]:
+    """The clip table over the real metadata and a synthetic copy several times as long."""
+    ms = lambda s: f"{1000 * s:.1f} ms"  # noqa: E731
+    lines = ["## How the table's cost grows", "",
+             "The real metadata and a synthetic table made by `benchmarks/scale_probe.py` (copies of "
+             "it with new fsIDs; metadata only), each in a fresh process, offscreen: open the dataset, "
+             "build the table and its filter proxy, sort each column and repaint (median), filter by "
+             "two classes and three folds, search a text (median and worst of four), and the memory "
+             "the open table holds.", "",
+             "| rows | open | table built | sort | filter | search (worst) | memory held |",
+             "|---|---|---|---|---|---|---|"]
+    for r in grown:
+        rows = f"{r['rows']:,}".replace(",", " ")
+        lines.append(f"| {rows} rows | {ms(r['open_s'])} | {ms(r['model_s'])} | {ms(r['sort_s'])} | "
+                     f"{ms(r['filter_s'])} | {ms(r['search_s'])} ({ms(r['search_max_s'])}) | "
+                     f"{r['rss_after_mb'] - r['rss_before_mb']:.0f} MB |")
+    first, last = grown[0], grown[-1]
+    factor = last["rows"] / first["rows"]
+    ratio = lambda key: last[key] / first[key] if first[key] > 0 else float("nan")  # noqa: E731
+    held = (last["rss_after_mb"] - last["rss_before_mb"]) / max(first["rss_after_mb"] - first["rss_before_mb"], 1e-9)
+    lines += ["", f"For {factor:.0f}× the rows: open {ratio('open_s'):.1f}×, table built "
+              f"{ratio('model_s'):.1f}×, sort {ratio('sort_s'):.1f}×, filter {ratio('filter_s'):.1f}×, "
+              f"search {ratio('search_s'):.1f}×, memory {held:.1f}× (linear would be {factor:.0f}×).", ""]
+    return lines
+
+
 def responsiveness_section(r: dict) -> list[str]:
     """The timings the test suite leaves to this benchmark (its tests count the work instead)."""
     ms = lambda s: f"{1000 * s:.1f} ms"  # noqa: E731
@@ -406,7 +434,9 @@ def main() -> int:
     big = explorer(args.data / "UrbanSound8K-22k", n_clips=5 if args.quick else 100)
     responsive = responsiveness(args.data / "UrbanSound8K", args.data / "UrbanSound8K-22k",
                                 repeats=1 if args.quick else 5)
+    grown = scale(args.data / "UrbanSound8K", (1, 2) if args.quick else (1, 10))
     text = report(clip, dataset, gui, big, responsive, installed_sizes(), args.quick, cpu.others())
+    text += "\n" + "\n".join(growth_section(grown))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print(text)

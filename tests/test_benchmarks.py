@@ -22,7 +22,8 @@ def test_quick_benchmark_reports_every_number(tmp_path):
                             capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr
     text = out.read_text()
-    for heading in ("## Per clip", "## Whole dataset", "## Explorer", "## Installed size", "## Targets"):
+    for heading in ("## Per clip", "## Whole dataset", "## Explorer", "## Installed size", "## Targets",
+                    "## How the table's cost grows"):
         assert heading in text, f"section {heading!r} missing from the report"
     for label in ("| tutorial:", "| audioscope, embeddings recipe:", "| audioscope, stats recipe",
                   "| floor:", "faster than the tutorial", "| BirdNET input:", "| BirdNET inference",
@@ -30,7 +31,7 @@ def test_quick_benchmark_reports_every_number(tmp_path):
                   "Embeddings recipe (", "Stats recipe (", "no cache:", "Warm cache:", "original-format clips |",
                   "clips of the 22 kHz FLAC set |", "Cold start", "Resident memory", "Runtime dependencies",
                   "resources/embeddings", "views drawn, p95", "prediction drawn, p95", "why strip drawn, p95",
-                  "cold start to the first paint"):
+                  "cold start to the first paint", "| 8 732 rows |", "| 17 464 rows |", "For 2× the rows:"):
         line = next((l for l in text.splitlines() if label in l), None)
         assert line is not None, f"{label!r} missing from the report"
         assert re.search(r"\d", line.split(label, 1)[1]), f"no number after {label!r}: {line}"
