@@ -121,3 +121,21 @@ def test_a_click_on_the_horizontal_scroll_bar_keeps_the_clip(qtbot, browser, fla
     with qtbot.assertNotEmitted(browser.clip_selected):
         qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=QPoint(bar.width() - 4, bar.height() // 2))
     assert bar.value() > 0 and viewed(browser) == got.args[0].row["slice_file_name"]
+
+
+def test_the_table_opens_sorted_by_file_name_naturally(qtbot, flac_root):
+    """Issue 17, item 5: the metadata CSV lists …-0-10 before …-0-2; the table opens in
+    natural order of the File column, with the header saying so."""
+    browser = ClipBrowser()
+    qtbot.addWidget(browser)
+    dataset = load_dataset(flac_root)
+    browser.set_dataset(dataset)
+    proxy = browser.proxy
+    names = [proxy.row_record(r)["slice_file_name"] for r in range(proxy.rowCount())]
+    csv = dataset.table["slice_file_name"]
+    csv = csv[dataset.table["available"]].tolist()
+    assert names != csv and sorted(names) == sorted(csv)          # a different order, same clips
+    fields = [tuple(int(x) for x in n[:-4].split("-")) for n in names]
+    assert fields == sorted(fields)                                # fsID, class, occurrence, slice as numbers
+    header = browser.table.horizontalHeader()
+    assert header.sortIndicatorSection() == 0 and header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder

@@ -97,7 +97,9 @@ class ClipBrowser(QTabWidget):
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)   # for exports
         table.verticalHeader().hide()
-        table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        # opens sorted by file name, naturally (…-0-2 before …-0-10; the metadata CSV lists
+        # …-0-10 first); a click on a header sorts by that column
+        table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         table.setSortingEnabled(True)
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         # widths from the widest typical text: measuring 8732 rows took 0.3 s on every open
@@ -133,6 +135,8 @@ class ClipBrowser(QTabWidget):
         self.proxy.set_filter(opening)
         self.model.set_dataset(dataset)
         self.model.set_predictions(bundled_predictions_of(dataset))
+        header = self.table.horizontalHeader()          # the sort shown: by file name at first
+        self.proxy.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
         self.tags.set_dataset(dataset)
         self.overview.set_dataset(dataset)
         self._clips_stack.setCurrentIndex(1)
