@@ -29,7 +29,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))   # explorer_probe, also under python -P
 from explorer_probe import explorer, installed_sizes  # noqa: E402
 from gui_probe import responsiveness  # noqa: E402
-from scale_probe import scale  # noqa: E402
+from scale_probe import extraction_growth, scale  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 MIB = 1 << 20
@@ -376,6 +376,26 @@ def growth_section(grown: list[dict]) -> list[str]:
     return lines
 
 
+def extraction_section(runs: list[dict]) -> list[str]:
+    """Cold-cache extraction time against the number of clips, per place it ran."""
+    places = list(dict.fromkeys(r["where"] for r in runs))
+    sizes = list(dict.fromkeys(r["clips"] for r in runs))
+    by = {(r["clips"], r["where"]): r for r in runs}
+    cell = lambda r: f"{r['seconds']:.1f} s ({r['clips'] / r['seconds']:.1f} clips/s)"  # noqa: E731
+    lines = ["### Extraction against the number of clips", "",
+             "Embeddings recipe, cold cache, clips of the 22 kHz FLAC set spread over folds and classes, "
+             "each run in a fresh process (the Dask LocalCluster of 2 single-thread worker processes is "
+             "started before the clock).", "",
+             "| clips | " + " | ".join(places) + " |", "|---" * (len(places) + 1) + "|"]
+    for n in sizes:
+        lines.append(f"| {n} clips | " + " | ".join(cell(by[n, w]) for w in places) + " |")
+    small, big = sizes[0], sizes[-1]
+    growth = ", ".join(f"{w} {by[big, w]['seconds'] / by[small, w]['seconds']:.1f}×" for w in places)
+    lines += ["", f"For {big / small:.0f}× the clips the time grows: {growth} (linear would be "
+              f"{big / small:.0f}×; the fixed part is starting the workers and loading the networks).", ""]
+    return lines
+
+
 def responsiveness_section(r: dict) -> list[str]:
     """The timings the test suite leaves to this benchmark (its tests count the work instead)."""
     ms = lambda s: f"{1000 * s:.1f} ms"  # noqa: E731
@@ -435,8 +455,10 @@ def main() -> int:
     responsive = responsiveness(args.data / "UrbanSound8K", args.data / "UrbanSound8K-22k",
                                 repeats=1 if args.quick else 5)
     grown = scale(args.data / "UrbanSound8K", (1, 2) if args.quick else (1, 10))
+    extracted = extraction_growth(args.data / "UrbanSound8K-22k", (8, 16) if args.quick else (100, 1000, 1761),
+                                  ("2 local", "2 Dask") if args.quick else ("1 local", "2 local", "2 Dask"))
     text = report(clip, dataset, gui, big, responsive, installed_sizes(), args.quick, cpu.others())
-    text += "\n" + "\n".join(growth_section(grown))
+    text += "\n" + "\n".join(growth_section(grown) + extraction_section(extracted))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print(text)

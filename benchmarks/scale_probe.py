@@ -3,11 +3,13 @@ UrbanSound8K.csv, and a synthetic copy FACTOR times as long made here (each copy
 past the real ones, so every row is a distinct clip; metadata only, no audio).
 
     python benchmarks/scale_probe.py ORIGINALS_ROOT FACTOR
+    python benchmarks/scale_probe.py extract FLAC_ROOT N_CLIPS "2 local"|"1 local"|"2 Dask"
 
 Runs offscreen in a fresh process and prints one JSON line: the seconds to open the dataset,
 to build the table model and its filter proxy, to sort each column (then repaint the view),
 to filter by class and fold, to search a text; and the resident memory before and after.
-``scale()`` runs it for several factors.
+``scale()`` runs it for several factors. ``extraction_growth()`` times a cold-cache
+extraction of N clips on one or two local workers and on a two-worker Dask LocalCluster.
 """
 
 from __future__ import annotations
@@ -94,6 +96,51 @@ def probe(originals: Path, factor: int) -> dict:
                 "search_max_s": max(searches), "rss_before_mb": before, "rss_after_mb": rss_mb()}
 
 
+def extraction(flac: Path, n_clips: int, where: str) -> dict:
+    """Cold-cache extraction (embeddings recipe) of ``n_clips`` clips of ``flac`` spread over
+    its folds and classes, on ``where``: "1 local", "2 local" workers or "2 Dask" (a
+    LocalCluster of 2 single-thread worker processes, started before the clock)."""
+    import contextlib
+
+    from audioscope.core.batch.extraction import joblib_backend
+    from audioscope.core.batch.vectors import extract_vectors
+    from audioscope.core.dataset.metadata import load_dataset
+    from audioscope.core.store.cache import FeatureCache
+
+    table = load_dataset(flac).table
+    table = table[table["available"]]
+    table = table.iloc[::max(1, len(table) // n_clips)][:n_clips]
+    paths = table["path"].tolist()
+    with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as stack:
+        scheduler = None
+        if where.endswith("Dask"):
+            from dask.distributed import LocalCluster
+
+            cluster = stack.enter_context(LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                                       dashboard_address=None))
+            scheduler = cluster.scheduler_address
+        stack.enter_context(joblib_backend(scheduler))
+        started = time.perf_counter()
+        _vectors, errors = extract_vectors(paths, jobs=int(where.split()[0]) if scheduler is None else -1,
+                                           cache=FeatureCache(Path(folder) / "cache"))
+        seconds = time.perf_counter() - started
+    return {"clips": len(paths), "where": where, "seconds": seconds, "errors": len(errors)}
+
+
+def extraction_growth(flac: Path, sizes: tuple[int, ...],
+                      places: tuple[str, ...] = ("1 local", "2 local", "2 Dask")) -> list[dict]:
+    """``extraction`` in a fresh process for each size and place."""
+    out = []
+    for n in sizes:
+        for where in places:
+            done = subprocess.run([sys.executable, __file__, "extract", str(flac), str(n), where],
+                                  capture_output=True, text=True, timeout=3600)
+            if done.returncode != 0:
+                raise RuntimeError(f"the extraction probe failed ({done.returncode}):\n{done.stderr[-4000:]}")
+            out.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return out
+
+
 def scale(originals: Path, factors: tuple[int, ...] = (1, 10)) -> list[dict]:
     """``probe`` in a fresh process per factor."""
     out = []
@@ -107,4 +154,7 @@ def scale(originals: Path, factors: tuple[int, ...] = (1, 10)) -> list[dict]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(probe(Path(sys.argv[1]), int(sys.argv[2]))))
+    if sys.argv[1] == "extract":
+        print(json.dumps(extraction(Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4])))
+    else:
+        print(json.dumps(probe(Path(sys.argv[1]), int(sys.argv[2]))))

@@ -31,7 +31,8 @@ def test_quick_benchmark_reports_every_number(tmp_path):
                   "Embeddings recipe (", "Stats recipe (", "no cache:", "Warm cache:", "original-format clips |",
                   "clips of the 22 kHz FLAC set |", "Cold start", "Resident memory", "Runtime dependencies",
                   "resources/embeddings", "views drawn, p95", "prediction drawn, p95", "why strip drawn, p95",
-                  "cold start to the first paint", "| 8 732 rows |", "| 17 464 rows |", "For 2× the rows:"):
+                  "cold start to the first paint", "| 8 732 rows |", "| 17 464 rows |", "For 2× the rows:",
+                  "| 8 clips |", "| 16 clips |", "For 2× the clips the time grows:"):
         line = next((l for l in text.splitlines() if label in l), None)
         assert line is not None, f"{label!r} missing from the report"
         assert re.search(r"\d", line.split(label, 1)[1]), f"no number after {label!r}: {line}"
