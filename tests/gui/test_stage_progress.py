@@ -3,6 +3,8 @@ since it began, on a clock the test moves (real Qt, real timer)."""
 
 from __future__ import annotations
 
+import pytest
+
 from audioscope.gui.tabs.stage_progress import TICK_MS, StageProgress
 
 
@@ -16,10 +18,19 @@ class Clock:
         return self.now
 
 
-def test_each_stage_shows_its_count_and_the_seconds_since_the_start(qtbot):
-    clock = Clock()
-    progress = StageProgress(clock=clock)
-    qtbot.addWidget(progress)
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def progress(qtbot, clock) -> StageProgress:
+    widget = StageProgress(clock=clock)
+    qtbot.addWidget(widget)
+    return widget
+
+
+def test_each_stage_shows_its_count_and_the_seconds_since_the_start(progress, clock):
     assert progress.isHidden()
     progress.start("Reading clip vectors")
     assert not progress.isHidden() and progress.text() == "Reading clip vectors · 0 s"
@@ -33,10 +44,7 @@ def test_each_stage_shows_its_count_and_the_seconds_since_the_start(qtbot):
     assert progress.text() == "Arranging the clips with t-SNE · 12 s" and progress.bar.maximum() == 0
 
 
-def test_the_seconds_keep_counting_while_a_stage_reports_nothing(qtbot):
-    clock = Clock()
-    progress = StageProgress(clock=clock)
-    qtbot.addWidget(progress)
+def test_the_seconds_keep_counting_while_a_stage_reports_nothing(qtbot, progress, clock):
     progress.start("Arranging the clips with t-SNE")
     clock.now += 41.0
     qtbot.waitUntil(lambda: progress.text() == "Arranging the clips with t-SNE · 41 s", timeout=4 * TICK_MS)
@@ -47,10 +55,7 @@ def test_the_seconds_keep_counting_while_a_stage_reports_nothing(qtbot):
     assert progress.text().endswith("· 41 s")                # stopped with it
 
 
-def test_a_new_start_counts_from_zero_and_the_text_is_new_when_the_bar_moves(qtbot):
-    clock = Clock()
-    progress = StageProgress(clock=clock)
-    qtbot.addWidget(progress)
+def test_a_new_start_counts_from_zero_and_the_text_is_new_when_the_bar_moves(progress, clock):
     progress.start("Averaging")
     clock.now += 30
     seen = []

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -213,26 +215,29 @@ class ClipBrowser(QTabWidget):
         picks as rows vanish, and never a list scrolled away from the clip shown)."""
         selection = self.table.selectionModel()
         shown = self._viewed
-        self._filtering = True          # Qt moves the current index while rows go: not a choice
-        try:
+        with self._not_a_choice():      # Qt moves the current index while rows go
             self.proxy.set_filter(clip_filter)
-        finally:
-            self._filtering = False
         kept = None if shown is None or first_row else self._source_index_of(shown)
         kept = None if kept is None else self.proxy.mapFromSource(kept)
         if kept is not None and kept.isValid():
             if selection.currentIndex() != kept:
-                self._filtering = True
-                try:
+                with self._not_a_choice():  # the clip shown already: not a new one to show
                     selection.setCurrentIndex(kept, QItemSelectionModel.SelectionFlag.ClearAndSelect
                                               | QItemSelectionModel.SelectionFlag.Rows)
-                finally:
-                    self._filtering = False
             self.table.scrollTo(kept, QAbstractItemView.ScrollHint.PositionAtCenter)
         elif (shown is not None or first_row) and self.proxy.rowCount():
             self.select_row(0)
         elif shown is not None:         # nothing listed: no current row (the view keeps its clip)
             selection.clear()
+
+    @contextlib.contextmanager
+    def _not_a_choice(self) -> Iterator[None]:
+        """Current-row changes made inside are the browser's own, not the user's."""
+        self._filtering = True
+        try:
+            yield
+        finally:
+            self._filtering = False
 
     def _source_index_of(self, slice_file_name: str) -> QModelIndex | None:
         table = self.model.table
