@@ -18,7 +18,7 @@ from audioscope.core.store.paths import CACHE_DIR_ENV
 OK_LINE = re.compile(r"audioscope self-test ok: (?P<file>\S+) (?P<seconds>[\d.]+) s, 3 views drawn, "
                      r"predicted '(?P<cls>\w+)' \((?P<pct><?\d+) %(?P<familiar>, unlike any training clip"
                      r"|, like training clips)\) from BirdNET \+ aiSFX embeddings \(birdnet_v2\.4_embedding\.onnx, "
-                     r"aisfx_embedding\.onnx, checked\) on onnxruntime [\d.]+, worker processes ok "
+                     r"aisfx_embedding_int8\.onnx, checked\) on onnxruntime [\d.]+, worker processes ok "
                      r"\((?P<pool>forked processes|joblib) for the command line\), "
                      r"(?P<audio>.+), in [\d.]+ s")
 

@@ -17,8 +17,9 @@ from small_disk import file_size_limit, small_tmpfs
 from us8k_subsets import copy_small_dataset
 
 HEADER = "slice_file_name,fsID,start,end,salience,fold,classID,class\n"
-BUNDLE_FILES = ["cv_predictions.csv", "final.joblib", "model_card.json", "novelty.npz", "reliability.png",
-                "report.txt", "without_fold_1.joblib", "without_fold_2.joblib"]
+BUNDLE_FILES = ["cv_predictions.csv", "final.joblib", "final.npz", "model_card.json", "novelty.npz",
+                "reliability.png", "report.txt", "without_fold_1.joblib", "without_fold_1.npz",
+                "without_fold_2.joblib", "without_fold_2.npz"]
 
 
 def audioscope(*args: str, cwd: Path | None = None, cache: Path | None = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -39,6 +40,35 @@ def test_bundle_loads_in_a_fresh_process_and_matches_its_card():
     data = json.loads(out.stdout)
     assert data["models"] == data["card"] and "final" in data["models"]
     assert all(classes == list(range(10)) for classes in data["classes"])
+
+
+def test_the_bundled_model_predicts_with_numpy_alone(flac_root):
+    """Its models load from their arrays (no unpickling), and scikit-learn, scipy's optimisers
+    and pandas stay unimported while a clip is predicted; the arrays give the pipeline's
+    probabilities."""
+    import joblib
+
+    path = str(sorted(flac_root.glob("audio/fold2/*.flac"))[0])
+    code = ("import json, sys\n"
+            "from audioscope.core.model.classifier import load_bundle\n"
+            "from audioscope.core.signal.audio import load_clip\n"
+            "b = load_bundle()\n"
+            f"vector = b.vectors([load_clip({path!r}).signal])[0]\n"
+            "raw = {k: m.predict_proba(vector[None])[0].tolist() for k, m in b.models.items()}\n"
+            "b.predict_vector(vector, fold=2)\n"
+            "print(json.dumps({'vector': vector.tolist(), 'raw': raw, 'loaded': [m for m in "
+            "('sklearn', 'scipy.optimize', 'pandas', 'joblib') if m in sys.modules]}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["loaded"] == []
+    card = json.loads((bundled_model_dir() / "model_card.json").read_text())
+    assert sorted(data["raw"]) == sorted(card["models"])
+    for key, entry in card["models"].items():
+        assert entry["arrays"]["file"] == f"{key}.npz"
+        pipeline = joblib.load(bundled_model_dir() / entry["file"])
+        np.testing.assert_allclose(data["raw"][key], pipeline.predict_proba([data["vector"]])[0],
+                                   rtol=0, atol=1e-12)
 
 
 def test_card_describes_the_bundle(bundle):
@@ -95,7 +125,18 @@ def test_damaged_or_foreign_bundles_give_clear_errors(tmp_path):
     copy = tmp_path / "model"
     shutil.copytree(bundled_model_dir(), copy)
     (copy / "without_fold_1.joblib").write_bytes(b"garbage")
-    with pytest.raises(ModelLoadError, match="do not match the model card"):
+    with pytest.raises(ModelLoadError, match="without_fold_1.joblib: its contents do not match the model card"):
+        load_bundle(copy, trust=True)
+    shutil.copy(bundled_model_dir() / "without_fold_1.joblib", copy)
+    (copy / "final.npz").write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(ModelLoadError, match=r"final\.npz: its contents do not match the model card"):
+        load_bundle(copy, trust=True)
+    # arrays the card vouches for, but not a model's (a pickle in disguise is never unpickled)
+    np.savez(copy / "final.npz", mean=np.zeros(3), code=np.array([b"cos\nsystem"], dtype=object))
+    card = json.loads((copy / "model_card.json").read_text())
+    card["models"]["final"]["arrays"]["sha256"] = hashlib.sha256((copy / "final.npz").read_bytes()).hexdigest()
+    (copy / "model_card.json").write_text(json.dumps(card))
+    with pytest.raises(ModelLoadError, match=r"final\.npz: not a model's arrays"):
         load_bundle(copy, trust=True)
     with pytest.raises(ModelLoadError, match="not found — not a model bundle"):
         load_bundle(tmp_path, trust=True)
@@ -116,8 +157,8 @@ def test_a_bundle_needs_the_embedding_files_it_was_trained_on_and_its_novelty_fi
 
 
 def test_another_scikit_learn_version_warns_or_fails_clearly(tmp_path):
-    import hashlib
-
+    """Arrays do not depend on scikit-learn's version; a bundle without them (made before they
+    were written, or of the stats recipe) is unpickled, and warns or fails clearly."""
     copy = tmp_path / "model"
     shutil.copytree(bundled_model_dir(), copy)
     card = json.loads((copy / "model_card.json").read_text())
@@ -125,8 +166,19 @@ def test_another_scikit_learn_version_warns_or_fails_clearly(tmp_path):
     (copy / "model_card.json").write_text(json.dumps(card))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        load_bundle(copy, trust=True)
+        arrays_only = load_bundle(copy, trust=True)
+    assert not any(issubclass(w.category, ModelVersionWarning) for w in caught)
+    assert type(arrays_only.models["final"]).__name__ == "LogisticArrays"
+    for entry in card["models"].values():
+        del entry["arrays"]
+    (copy / "model_card.json").write_text(json.dumps(card))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        unpickled = load_bundle(copy, trust=True)
     assert any(issubclass(w.category, ModelVersionWarning) and "0.24.2" in str(w.message) for w in caught)
+    assert type(unpickled.models["final"]).__name__ == "Pipeline"
+    vectors = np.random.default_rng(1).normal(size=(4, 3072))
+    np.testing.assert_allclose(unpickled.predict_matrix(vectors), arrays_only.predict_matrix(vectors), atol=1e-12)
     # a file that matches the card but cannot be unpickled: a clear error naming the version
     (copy / "final.joblib").write_bytes(b"\x80\x04not a pickle")
     card["models"]["final"]["sha256"] = hashlib.sha256(b"\x80\x04not a pickle").hexdigest()

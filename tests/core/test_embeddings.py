@@ -58,15 +58,23 @@ def test_birdnet_onnx_gives_the_original_tflite_embeddings(reference) -> None:
         assert _cosines(got, want).min() >= MIN_COSINE
 
 
-def test_aisfx_onnx_gives_the_packages_own_embeddings(reference) -> None:
+def test_aisfx_int8_onnx_gives_the_packages_own_embeddings_within_its_quantisation(reference) -> None:
+    """The shipped aiSFX network is the int8 one (packaging/embeddings/quantise_aisfx.py): its
+    embeddings keep within the check `make embeddings` applies against the float32 network —
+    and that network equals the package's torch output to 1e-6 (convert_aisfx.py)."""
     data, clips = reference
     model = shared_model("aisfx")
+    every = []
     for i, clip in enumerate(clips):
         got = model.run(aisfx_input.model_input(clip.signal, clip.analysis_rate))
         want = data[f"aisfx_{i}"]
         assert got.shape == want.shape
-        assert np.abs(got - want).max() / np.abs(want).max() <= 1e-4
-        assert _cosines(got, want).min() >= 1 - 1e-6
+        every.append(_cosines(got, want))
+    every = np.concatenate(every)
+    assert every.min() >= 0.97 and every.mean() >= 0.995, every
+    entry = read_manifest()["aisfx"]
+    assert entry.path.name == "aisfx_embedding_int8.onnx"
+    assert "quantised to int8" in entry.attribution and entry.licence == "CC BY 4.0"
 
 
 def test_clip_vector_pools_both_networks_and_ignores_batching(reference) -> None:
@@ -104,7 +112,7 @@ def test_a_damaged_model_file_is_refused_with_its_name(tmp_path: Path) -> None:
     data = bytearray(model.path.read_bytes())
     data[len(data) // 2] ^= 0xFF
     model.path.write_bytes(bytes(data))
-    with pytest.raises(EmbeddingModelError, match=r"aisfx_embedding\.onnx: its contents do not match"):
+    with pytest.raises(EmbeddingModelError, match=r"aisfx_embedding_int8\.onnx: its contents do not match"):
         OnnxModel(model)
 
 

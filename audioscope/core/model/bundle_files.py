@@ -2,7 +2,8 @@
 embedding models it needs, and the errors that name what is wrong.
 
 joblib files are pickles and run code when loaded; ``classifier.load_bundle`` decides which
-folders may be loaded at all.
+folders may be loaded at all. A model whose card entry names ``arrays`` (an npz of
+``logistic_arrays.LogisticArrays``) is read from those instead, and scikit-learn is not imported.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import warnings
 from pathlib import Path
 
 from audioscope.core.dataset.metadata import CLASS_NAMES
+from audioscope.core.model.logistic_arrays import LogisticArrays
 from audioscope.core.model.novelty import Novelty
 from audioscope.core.model.recipes import RECIPES, recipe_of_version
 
@@ -78,6 +80,9 @@ def load_novelty(directory: Path, card: dict) -> Novelty | None:
 
 
 def warn_on_version_change(card: dict, card_path: Path) -> None:
+    """Warn when a model that will be unpickled was made with another scikit-learn."""
+    if all(isinstance(entry, dict) and "arrays" in entry for entry in card["models"].values()):
+        return                                  # arrays only: no scikit-learn object is loaded
     import sklearn
 
     made_with = card.get("versions", {}).get("scikit-learn")
@@ -87,16 +92,30 @@ def warn_on_version_change(card: dict, card_path: Path) -> None:
                       stacklevel=3)
 
 
-def load_model(directory: Path, key: str, entry: dict, card: dict) -> object:
-    import joblib
-
-    path = directory / entry["file"]
+def _checked(path: Path, sha256: str | None) -> None:
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError as exc:
         raise ModelLoadError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    if digest != entry.get("sha256"):
+    if digest != sha256:
         raise ModelLoadError(f"{path}: its contents do not match the model card (damaged or replaced)")
+
+
+def load_model(directory: Path, key: str, entry: dict, card: dict) -> object:
+    """The card entry's model: its arrays when it names them, else its unpickled joblib file
+    (every file named is checked against its SHA-256 first)."""
+    path = directory / entry["file"]
+    _checked(path, entry.get("sha256"))
+    arrays = entry.get("arrays")
+    if isinstance(arrays, dict):
+        arrays_path = directory / str(arrays.get("file"))
+        _checked(arrays_path, arrays.get("sha256"))
+        try:
+            return LogisticArrays.load(arrays_path)
+        except (OSError, ValueError, KeyError) as exc:
+            raise ModelLoadError(f"{arrays_path}: not a model's arrays ({exc})") from None
+    import joblib
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # sklearn's own version warning: ours is clearer

@@ -51,7 +51,9 @@ def bundle_file_names(folder: Path) -> set[str] | None:
         return None
     names = {CARD_NAME, REPORT_NAME, PREDICTIONS_NAME, RELIABILITY_NAME}
     novelty = card.get("novelty")
-    for entry in [*models.values(), *([novelty] if novelty is not None else [])]:
+    entries = [*models.values(), *([novelty] if novelty is not None else [])]
+    entries += [e["arrays"] for e in models.values() if isinstance(e, dict) and "arrays" in e]
+    for entry in entries:
         file = entry.get("file") if isinstance(entry, dict) else None
         if not isinstance(file, str) or Path(file).name != file:
             return None

@@ -3,7 +3,9 @@
 A bundle is a folder with ``model_card.json`` and one joblib file per model: ``final``
 (trained on every available fold) and ``without_fold_N`` (trained on all folds but N). A
 dataset clip of fold N is predicted by ``without_fold_N`` when there is one, so its
-probabilities come from a model that never saw its fold; other files use ``final``.
+probabilities come from a model that never saw its fold; other files use ``final``. A model
+of the embeddings recipe also has its arrays in ``<key>.npz`` (``logistic_arrays``), which is
+what is loaded: predicting then needs numpy alone, not scikit-learn.
 
 joblib files are pickles and run code when loaded: only the bundle shipped in resources/
 loads without ``trust=True``.

@@ -31,6 +31,8 @@ class SoftVote:
     @classmethod
     def of(cls, model, n_probes: int = 8) -> SoftVote | None:
         """A fast twin of ``model`` that gives the same probabilities, or None."""
+        if type(model).__name__ != "VotingClassifier":
+            return None                         # (and scikit-learn stays unimported)
         try:
             from sklearn.ensemble import VotingClassifier
 

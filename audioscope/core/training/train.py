@@ -33,6 +33,7 @@ from audioscope.core.model.bundle_folder import (
 )
 from audioscope.core.model.calibration import calibrate, scaled
 from audioscope.core.model.classifier import CARD_FORMAT, CARD_NAME, model_key_for_fold
+from audioscope.core.model.logistic_arrays import LogisticArrays
 from audioscope.core.model.novelty import FILE_NAME as NOVELTY_NAME
 from audioscope.core.model.novelty import QUANTILE as NOVELTY_QUANTILE
 from audioscope.core.model.novelty import fit_novelty
@@ -228,6 +229,11 @@ def train(dataset: Dataset, out_dir: Path, jobs: int = -1, cache: FeatureCache |
             card["models"][key] = {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
                                    "trained_on_folds": trained_on,
                                    "n_clips": int(np.isin(folds, trained_on).sum())}
+            arrays = LogisticArrays.of(model)      # loaded without scikit-learn (logistic_arrays)
+            if arrays is not None:
+                path = _written(staging, out_dir, f"{key}.npz", arrays.save)
+                card["models"][key]["arrays"] = {"file": path.name,
+                                                 "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
         if novelty is not None:
             path = _written(staging, out_dir, NOVELTY_NAME, novelty.save)
             card["novelty"] = {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
