@@ -13,13 +13,16 @@ is drawn (or cannot be: no prediction). Prints one JSON line.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -120,16 +123,20 @@ def probe(root: Path, n_clips: int, settings: str) -> dict:
             "distinct_clips": min(available, n_clips)}
 
 
-def explorer(root: Path, n_clips: int) -> dict:
+def explorer(root: Path, n_clips: int, display: str | None = None) -> dict:
     """Run the probe in a fresh process on ``root``; view ``n_clips`` available clips; medians
-    and p95 of each stage over the clips that reached it."""
+    and p95 of each stage over the clips that reached it. With ``display`` (an X server, e.g.
+    Xvfb's ":99") the window is a real X11 one (Qt's xcb platform), else offscreen."""
     with tempfile.TemporaryDirectory() as folder:
         env = {**os.environ, "AUDIOSCOPE_CACHE_DIR": str(Path(folder) / "cache")}
+        if display is not None:
+            env.update(DISPLAY=display, QT_QPA_PLATFORM="xcb")
         out = subprocess.run([sys.executable, __file__, str(root), str(n_clips), str(Path(folder) / "s.ini")],
                              capture_output=True, text=True, env=env, timeout=1800)
         if out.returncode != 0:
             raise RuntimeError(f"the explorer probe failed ({out.returncode}):\n{out.stderr[-4000:]}")
     result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["platform"] = "X11 (xcb)" if display is not None else "offscreen"
     rows = result.pop("rows")
     result["clips_viewed"] = len(rows)
     for stage in ("views", "prediction", "why"):
@@ -138,6 +145,23 @@ def explorer(root: Path, n_clips: int) -> dict:
                          if values else (float("nan"), float("nan"), 0))
     result["without_strip"] = sum(not r["strip"] for r in rows)
     return result
+
+
+@contextlib.contextmanager
+def x_server() -> Iterator[str | None]:
+    """An Xvfb display for the probe's real X11 window (None when Xvfb is not installed)."""
+    if shutil.which("Xvfb") is None:
+        yield None
+        return
+    display = f":{150 + os.getpid() % 100}"
+    server = subprocess.Popen(["Xvfb", display, "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1.0)
+        yield display if server.poll() is None else None
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def installed_sizes() -> dict:
