@@ -18,6 +18,7 @@ from audioscope.core.dataset.metadata import Dataset, row_of_file
 from audioscope.core.inspection.view_images import ViewImages, view_images
 from audioscope.core.model.classifier import ModelLoadError, Prediction, shared_bundle
 from audioscope.core.model.occlusion import Occlusion, occlusion
+from audioscope.core.process.allocator import release_freed_memory
 from audioscope.core.signal.features import FeatureParams, compute_features
 from audioscope.core.store.cache import FeatureCache
 from audioscope.core.store.cached_analysis import Analysis, analyse_file
@@ -88,8 +89,11 @@ def predict_clip(inspection: Inspection, cache: FeatureCache) -> Inspection:
 
 
 def explain_clip(signal: np.ndarray, fold: int | None) -> Occlusion | None:
-    """The "why" strip's occlusion of one clip (runs on a pool thread)."""
-    return occlusion(signal, shared_bundle(), fold)
+    """The "why" strip's occlusion of one clip (runs on a pool thread). Its batches are the
+    largest memory a clip needs; what they freed goes back to the OS (``allocator``)."""
+    explained = occlusion(signal, shared_bundle(), fold)
+    release_freed_memory()
+    return explained
 
 
 def warm_up(params: FeatureParams) -> None:
@@ -102,7 +106,7 @@ def warm_up(params: FeatureParams) -> None:
     from audioscope.core.model.embedding.runtime import EmbeddingModelError, shared_model, use_threads
     from audioscope.core.signal.features import scipy_fft
 
-    scipy_fft()                               # before scikit-learn imports scipy's other parts
+    scipy_fft()                               # imported once, under its lock (features.scipy_fft)
     use_threads(os.cpu_count() or 1)          # one clip at a time: all cores for each
     try:
         if shared_bundle().recipe.uses_embeddings:
