@@ -208,6 +208,22 @@ def test_drawing_the_same_clip_again_leaves_the_axes_alone(views, bark, dataset,
     assert calls == ["ticks"]                            # a new mel axis does get new ticks
 
 
+def test_a_repaint_that_changes_no_axis_blits_them_from_their_cache(views, qtbot, monkeypatch):
+    """The prediction and the why strip repaint the plots; the axes, unchanged, come from
+    their pixmap caches instead of replaying every tick label (gui/clip/axis_cache.py)."""
+    axes = [item for item in views.graphics.scene().items() if isinstance(item, pg.AxisItem)]
+    assert len([a for a in axes if a.isVisible()]) >= 8
+    views.graphics.viewport().repaint()                      # fills the caches
+    painted = []
+    real_paint = pg.AxisItem.paint
+    monkeypatch.setattr(pg.AxisItem, "paint", lambda self, *a: painted.append(self) or real_paint(self, *a))
+    views.graphics.viewport().repaint()
+    assert painted == []
+    views.master.setXRange(0.5, 2.0, padding=0)               # a new time range: its axis renders again
+    views.graphics.viewport().repaint()
+    assert views.mfcc_plot.getAxis("bottom") in painted
+
+
 @pytest.mark.slow
 def test_a_ten_minute_file_is_drawn_decimated(qtbot, tmp_path, flac_root):
     from audioscope.core.inspection.view_images import MAX_IMAGE_COLUMNS

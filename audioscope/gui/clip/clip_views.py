@@ -28,6 +28,7 @@ from audioscope.core.inspection.view_images import (
     view_images,
 )
 from audioscope.core.signal.features import FeatureParams
+from audioscope.gui.clip.axis_cache import cache_axes
 from audioscope.core.store.cached_analysis import Analysis
 from audioscope.gui.clip.axis_titles import AxisTitles
 from audioscope.gui.clip.clip_header import ClipHeader
@@ -142,6 +143,7 @@ class ClipViews(QWidget):
         self.mfcc_bar.setImageItem(self.mfcc_image)
         g.addItem(self.mel_bar, row=1, col=1)
         g.addItem(self.mfcc_bar, row=3, col=1)
+        cache_axes(g)                           # repainting the plots blits the axes (axis_cache)
         # the Qt layout must leave the plots their minimum heights (plus the time axis)
         g.setMinimumHeight(int(g.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize).height()) + 4)
 
