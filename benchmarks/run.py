@@ -472,6 +472,7 @@ def main() -> int:
     batches = batch_costs([load_clip(p).signal for p in flacs], passes=1 if args.quick else 2)
     text = report(clip, dataset, gui, big, responsive, installed_sizes(), args.quick, cpu.others(), batches)
     text += "\n" + "\n".join(growth_section(grown) + extraction_section(extracted))
+    text += "\n" + (Path(__file__).parent / "remaining.md").read_text(encoding="utf-8")   # by hand
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print(text)
