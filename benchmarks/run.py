@@ -127,11 +127,12 @@ def bundle_of(recipe, dataset: dict):
 
 
 def per_clip(files: list[str], repeats: int, dataset: dict) -> dict:
-    from audioscope.core.model.embedding.runtime import use_threads
+    from audioscope.core.model.embedding.runtime import unload_models, use_threads
     from audioscope.core.model.recipes import EMBEDDINGS, STATS
     from audioscope.core.signal.audio import load_clip
 
     use_threads(os.cpu_count() or 1)          # as the explorer: one clip at a time, all cores
+    unload_models()                           # sessions the whole-dataset run loaded had 1 thread
     (embeddings, emb_source), (stats, stats_source) = bundle_of(EMBEDDINGS, dataset), bundle_of(STATS, dataset)
     pipelines = {"tutorial": tutorial_pipeline, "floor": floor_pipeline,
                  "embeddings": lambda p: audioscope_pipeline(p, embeddings),

@@ -90,6 +90,21 @@ def test_clip_vector_pools_both_networks_and_ignores_batching(reference) -> None
         np.testing.assert_allclose(together[i, 1024:2048], bird.max(axis=0), atol=MAX_ABS)
 
 
+def test_sessions_loaded_again_take_the_threads_given_since() -> None:
+    from audioscope.core.model.embedding.runtime import unload_models, use_threads
+
+    before = shared_model("aisfx").threads
+    try:
+        use_threads(before + 1)
+        assert shared_model("aisfx").threads == before          # loaded sessions keep theirs
+        unload_models()
+        assert shared_model("aisfx").threads == before + 1
+    finally:
+        use_threads(before)
+        unload_models()
+    assert shared_model("aisfx").threads == before
+
+
 def test_windows_cover_the_whole_clip() -> None:
     assert birdnet_input.window_starts(100) == [0]
     assert birdnet_input.window_starts(192000) == [0, 48000]          # a 4 s clip: start and end

@@ -119,6 +119,7 @@ class OnnxModel:
         except Exception as exc:  # onnxruntime raises its own exception types
             raise EmbeddingModelError(f"{model.path}: onnxruntime cannot load it ({exc})") from None
         self.model = model
+        self.threads = threads
 
     def run(self, batch: np.ndarray) -> np.ndarray:
         """The model's output for a batch (first axis) of inputs, float32."""
@@ -151,3 +152,11 @@ def shared_model(name: str) -> OnnxModel:
             threads = int(os.environ.get("AUDIOSCOPE_ONNX_THREADS", "0") or 0) or _threads
             _models[name] = OnnxModel(read_manifest()[name], threads=max(1, threads))
         return _models[name]
+
+
+def unload_models() -> None:
+    """Drop the sessions loaded so far; the next ``shared_model`` loads its network again, with
+    the threads ``use_threads`` now gives (a benchmark timing the window's setting after a
+    batch run in the same process)."""
+    with _lock:
+        _models.clear()
