@@ -231,7 +231,8 @@ def quantise_aisfx(python: Path, work: Path, staging: Path, clips: list[Path], f
     log.unlink(missing_ok=True)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")} | ONE_THREAD
     code = run([str(python), str(HERE / "quantise_aisfx.py"), "--source", str(staging / float32["file"]),
-                "--entry", str(entry), "--out-dir", str(staging), "--audio", *map(str, clips)], log=log, env=env)
+                "--entry", str(entry), "--out-dir", str(staging), "--audio", *map(str, clips)],
+               log=log, env=env)
     data = json.loads(entry.read_text())
     if code != 0 or data.get("file") == float32["file"]:
         raise BuildError(f"quantise_aisfx.py failed (exit {code}; log: {log}); "
@@ -243,8 +244,8 @@ def quantise_aisfx(python: Path, work: Path, staging: Path, clips: list[Path], f
 
 
 def install(staging: Path, out: Path, replaced: tuple[str, ...] = ()) -> None:
-    """Swap ``staging`` in as ``out`` (files of ``out`` that are not ours — in ``staging`` or
-    ``replaced`` — are carried over)."""
+    """Swap ``staging`` in as ``out``. Files of ``out`` that ``staging`` neither holds nor
+    ``replaced`` names (no longer shipped) are not ours, and are carried over."""
     if out.exists():
         for p in out.iterdir():
             if not (staging / p.name).exists() and p.name not in ("__pycache__", *replaced):

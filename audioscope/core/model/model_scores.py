@@ -35,7 +35,8 @@ def model_scores(predictions: ModelPredictions) -> dict:
     for fold in sorted(set(folds.tolist())):
         rows = folds == fold
         matrix = confusion(true[rows], predicted[rows])
-        per_fold[str(fold)] = {"clips": int(rows.sum()), "accuracy": _accuracy(matrix), "macro_f1": macro_f1(matrix)}
+        per_fold[str(fold)] = {"clips": int(rows.sum()), "accuracy": _accuracy(matrix),
+                               "macro_f1": macro_f1(matrix)}
     matrix = confusion(true, predicted)
     precision, recall, f1, support = per_class_scores(matrix)
     per_class = {name: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]),
