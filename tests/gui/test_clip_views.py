@@ -73,14 +73,14 @@ def test_the_plots_draw_the_features_and_the_header_names_the_clip(views, bark):
 
 def test_the_frequency_axis_is_in_hz_with_low_frequencies_at_the_bottom(views, bark, qtbot):
     f = bark.features
-    ticks = dict((label, y) for y, label in views.mel_ticks)
+    ticks = dict((label, y) for y, label in views.mel_ticks.ticks)
     assert ["0", "250", "500", "1k", "2k", "4k", "8k"] == list(ticks)
     # the axis draws those with a text line of room (at this size all; a short plot fewer)
-    assert views.mel_plot.getAxis("left")._tickLevels[0] == views.mel_ticks_shown == views.mel_ticks
+    assert views.mel_plot.getAxis("left")._tickLevels[0] == views.mel_ticks.shown == views.mel_ticks.ticks
     views.resize(1000, 420)
-    qtbot.waitUntil(lambda: len(views.mel_ticks_shown) < len(views.mel_ticks))
-    assert views.mel_plot.getAxis("left")._tickLevels[0] == views.mel_ticks_shown
-    assert views.mel_ticks_shown[-1][1] == "8k" and set(views.mel_ticks_shown) < set(views.mel_ticks)
+    qtbot.waitUntil(lambda: len(views.mel_ticks.shown) < len(views.mel_ticks.ticks))
+    assert views.mel_plot.getAxis("left")._tickLevels[0] == views.mel_ticks.shown
+    assert views.mel_ticks.shown[-1][1] == "8k" and set(views.mel_ticks.shown) < set(views.mel_ticks.ticks)
     views.resize(1000, 700)
     centres = f.mel_frequencies
     row_1k = np.searchsorted(centres, 1000)          # first band centred above 1 kHz
@@ -128,7 +128,7 @@ def test_the_playhead_moves_on_all_three_plots(views):
 
 def test_hovering_reads_out_time_frequency_db_and_mfcc_values(views, bark, qtbot):
     f = bark.features
-    ticks = dict((label, y) for y, label in views.mel_ticks)
+    ticks = dict((label, y) for y, label in views.mel_ticks.ticks)
     pos = pixel(views, views.mel_plot, 1.5, ticks["1k"])
     qtbot.wait(30)
     qtbot.mouseMove(views.graphics.viewport(), pos)

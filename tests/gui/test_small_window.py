@@ -76,7 +76,7 @@ def assert_legible(views: ClipViews) -> None:
     assert views.header.height() < 2 * views.header.fontMetrics().height(), "the header wraps"
     # the frequency ticks drawn are at least one line of text apart
     box = views.mel_plot.getViewBox()
-    ys = sorted(box.mapViewToScene(QPointF(0, y)).y() for y, _ in views.mel_ticks_shown)
+    ys = sorted(box.mapViewToScene(QPointF(0, y)).y() for y, _ in views.mel_ticks.shown)
     assert len(ys) >= 2
     gap = min(b - a for a, b in zip(ys, ys[1:]))
     assert gap >= views.fontMetrics().height(), f"frequency ticks only {gap:.0f} px apart"

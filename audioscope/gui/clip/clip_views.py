@@ -1,7 +1,6 @@
 """Waveform, mel spectrogram, "why" strip and MFCC plots of one clip on one linked time axis.
 
-The waveform is the Features min/max envelope (~2000 bins): two outline curves, filled with
-one vertical segment per bin. Both
+The waveform is the Features min/max envelope (~2000 bins), drawn by ``EnvelopeCurves``. Both
 heatmaps are ImageItems in row-major order (row 0 at the bottom, time left to right) with a
 256-entry lookup table and fixed levels. The mel image shows absolute dB over the range
 [top − range, top] (top = the clip's maximum unless ``set_levels`` fixes a shared scale); its
@@ -13,26 +12,20 @@ shows the raw values. The mel and MFCC plots follow the waveform plot's ViewBox 
 
 from __future__ import annotations
 
-import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QLabel, QMenu, QStackedWidget, QVBoxLayout, QWidget
 
 from audioscope.core.inspection.readout import clip_header_parts, point_readout
-from audioscope.core.inspection.view_images import (
-    ViewImages,
-    amplitude_range,
-    hz_ticks,
-    mel_axis,
-    view_images,
-)
-from audioscope.core.signal.features import FeatureParams
-from audioscope.gui.clip.axis_cache import cache_axes
+from audioscope.core.inspection.view_images import ViewImages, amplitude_range, view_images
 from audioscope.core.store.cached_analysis import Analysis
+from audioscope.gui.clip.axis_cache import cache_axes
 from audioscope.gui.clip.axis_titles import AxisTitles
 from audioscope.gui.clip.clip_header import ClipHeader
 from audioscope.gui.clip.crosshair import Crosshair
+from audioscope.gui.clip.envelope_curves import EnvelopeCurves
+from audioscope.gui.clip.mel_ticks import MelTicks
 from audioscope.gui.clip.why_strip import WhyStrip
 
 COLORMAPS = ("magma", "viridis", "inferno", "plasma", "cividis", "turbo", "CET-L16")
@@ -58,14 +51,10 @@ class ClipViews(QWidget):
         super().__init__(parent)
         self._analysis: Analysis | None = None
         self._duration = self._time_axis_end = 0.0
-        self._mel_y_of_hz: tuple[np.ndarray, np.ndarray] | None = None
         self._colormap = DEFAULT_COLORMAP
         self._db_range = DEFAULT_DB_RANGE
         self._fixed_top: float | None = None     # set_levels: a shared scale [top - range, top]
-        self.mel_ticks: list[tuple[float, str]] = []   # (y, label) on the spectrogram axis
-        self.mel_ticks_shown: list[tuple[float, str]] = []     # those with room to be drawn
         self._amplitude_limit: float | None = None    # set_amplitude_limit: a shared scale
-        self._mel_ticks_for: tuple[FeatureParams, int] | None = None
         self.header = ClipHeader()
         self.readout = QLabel(" ")
         self.message = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
@@ -82,7 +71,6 @@ class ClipViews(QWidget):
         layout.addWidget(self._pages, 1)
         layout.addWidget(self.readout)
         self._build_plots()
-        self.graphics.installEventFilter(self)
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.graphics.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.clear("No clip selected")
@@ -119,17 +107,11 @@ class ClipViews(QWidget):
         for name, plot in self.plots.items():
             self.titles.add(plot, TITLES.get(name) or self.why.TITLES)
         self.mfcc_plot.setLabel("bottom", "Time (s)")
-        self._tick_gap = self.fontMetrics().height() * 1.05      # px between two frequency ticks
+        self.mel_ticks = MelTicks(self.mel_plot, self.graphics, self.fontMetrics().height(), self)
         self.wave_plot.showGrid(x=True, y=True, alpha=0.15)
 
-        self.wave_upper = pg.PlotDataItem(pen=pg.mkPen("#58a6ff", width=1), skipFiniteCheck=True)
-        self.wave_lower = pg.PlotDataItem(pen=pg.mkPen("#58a6ff", width=1), skipFiniteCheck=True)
-        # The inside of the envelope: one vertical min-to-max segment per bin. Measured 0.3 ms
-        # a paint, where a FillBetweenItem polygon took 11 ms.
-        self.wave_fill = pg.PlotCurveItem(pen=pg.mkPen("#58a6ff80", width=1), connect="pairs",
-                                          skipFiniteCheck=True)
-        for item in (self.wave_fill, self.wave_upper, self.wave_lower):
-            self.wave_plot.addItem(item)
+        self.envelope = EnvelopeCurves(self.wave_plot)
+        self.wave_upper, self.wave_lower = self.envelope.upper, self.envelope.lower
         self.mel_image = pg.ImageItem(axisOrder="row-major", autoDownsample=True)
         self.mfcc_image = pg.ImageItem(axisOrder="row-major", autoDownsample=True)
         self.mel_plot.addItem(self.mel_image)
@@ -166,10 +148,7 @@ class ClipViews(QWidget):
         images = images if images is not None else view_images(features)
         params = features.params
         self.header.set_parts(*clip_header_parts(analysis, row))
-        env = features.envelope
-        self.wave_upper.setData(env.times, env.maxs)
-        self.wave_lower.setData(env.times, env.mins)
-        self.wave_fill.setData(np.repeat(env.times, 2), np.column_stack([env.mins, env.maxs]).ravel())
+        self.envelope.set(features.envelope)
         self._apply_amplitude_range()
 
         hop_s = params.hop_length / params.sample_rate
@@ -182,7 +161,7 @@ class ClipViews(QWidget):
         self.mfcc_image.setImage(images.mfcc, autoLevels=False,
                                  levels=(-MFCC_Z_LIMIT, MFCC_Z_LIMIT),
                                  rect=QRectF(x0, -0.5, width, n_mfcc))
-        self._set_mel_ticks(params, n_mels)
+        self.mel_ticks.set_for(params, n_mels)
         self.mel_plot.setYRange(0, n_mels, padding=0)
         self.mfcc_plot.setYRange(-0.5, n_mfcc - 0.5, padding=0)
 
@@ -201,8 +180,7 @@ class ClipViews(QWidget):
         self.message.setText(message)
         self.header.clear()
         self.readout.setText(" ")
-        for curve in (self.wave_upper, self.wave_lower, self.wave_fill):
-            curve.setData([], [])
+        self.envelope.clear()
         self.mel_image.clear()
         self.mfcc_image.clear()
         self.why.clear()
@@ -220,10 +198,7 @@ class ClipViews(QWidget):
 
     def peak(self) -> float:
         """The clip's largest absolute sample value (0 without a clip)."""
-        if self._analysis is None:
-            return 0.0
-        env = self._analysis.features.envelope
-        return max(float(np.max(np.abs(env.maxs))), float(np.max(np.abs(env.mins))))
+        return self.envelope.peak
 
     def set_amplitude_limit(self, peak: float | None) -> None:
         """Scale the waveform for a peak of ``peak`` (shared when comparing clips); None: its own."""
@@ -287,47 +262,8 @@ class ClipViews(QWidget):
     def _apply_levels(self) -> None:
         self.mel_bar.setLevels(self.levels())
 
-    def _set_mel_ticks(self, params: FeatureParams, n_mels: int) -> None:
-        if self._mel_ticks_for == (params, n_mels):
-            return          # unchanged: re-setting them would redraw the axis (~3 ms a paint)
-        self._mel_ticks_for = (params, n_mels)
-        self._mel_y_of_hz = axis = mel_axis(params, n_mels)
-        self.mel_ticks = hz_ticks(params, axis, low=0, high=n_mels)
-        self.mel_ticks_shown = []
-        self._thin_mel_ticks()
-
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
-        # the plots' widget resized (also when the header above it changes, with these views
-        # the same size): thin once the plots are laid out; not from the ViewBox's sigResized,
-        # which also fires while the views are destroyed (at exit), when touching them crashed
-        if watched is self.graphics and event.type() == QEvent.Type.Resize:
-            QTimer.singleShot(0, self._thin_mel_ticks)
-        return False
-
-    def _thin_mel_ticks(self) -> None:
-        """Draw only the frequency ticks at least one text line apart, highest first."""
-        box, axis = self.mel_plot.getViewBox(), self.mel_plot.getAxis("left")
-        n_mels = self._mel_ticks_for[1] if self._mel_ticks_for else 0
-        if not self.mel_ticks or not n_mels or box.height() <= 0:
-            return
-        px_per_band, gap = box.height() / n_mels, self._tick_gap
-        shown: list[tuple[float, str]] = []
-        for y, label in sorted(self.mel_ticks, reverse=True):
-            if not shown or (shown[-1][0] - y) * px_per_band >= gap:
-                shown.append((y, label))
-        shown.reverse()
-        if shown != self.mel_ticks_shown:
-            self.mel_ticks_shown = shown
-            axis.setTicks([shown, []])
-
-    def _plot_at(self, scene_pos: QPointF) -> tuple[str, QPointF] | None:
-        for name, plot in self.plots.items():
-            if plot.getViewBox().sceneBoundingRect().contains(scene_pos):
-                return name, plot.getViewBox().mapSceneToView(scene_pos)
-        return None
-
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
-        hit = self._plot_at(scene_pos) if self._analysis is not None else None
+        hit = self.crosshair.hit_at(scene_pos) if self._analysis is not None else None
         self.crosshair.show(hit)
         self.readout.setText(self.describe_point(*hit) if hit else " ")
 
@@ -337,7 +273,7 @@ class ClipViews(QWidget):
         super().leaveEvent(event)
 
     def _on_mouse_clicked(self, event) -> None:
-        hit = self._plot_at(event.scenePos()) if self._analysis is not None else None
+        hit = self.crosshair.hit_at(event.scenePos()) if self._analysis is not None else None
         if hit is None:
             return
         if event.button() == Qt.MouseButton.RightButton:
@@ -350,6 +286,7 @@ class ClipViews(QWidget):
 
     def describe_point(self, plot: str, point: QPointF) -> str:
         """The read-out for view coordinates ``point`` on ``plot`` ('waveform', 'mel', 'why', 'mfcc')."""
-        text = point_readout(self._analysis.features, plot, point.x(), point.y(), self._mel_y_of_hz)
+        text = point_readout(self._analysis.features, plot, point.x(), point.y(),
+                              self.mel_ticks.y_of_hz)
         why = self.why.describe(point.x()) if plot == "why" else ""
         return f"{text}   {why}" if why else text

@@ -13,6 +13,7 @@ class Crosshair:
     """Lines on each of ``plots`` (name -> PlotItem), hidden until ``show`` gets a hit."""
 
     def __init__(self, plots: dict[str, pg.PlotItem]) -> None:
+        self._plots = plots
         self.x_lines: dict[str, pg.InfiniteLine] = {}
         self.y_lines: dict[str, pg.InfiniteLine] = {}
         for name, plot in plots.items():
@@ -32,3 +33,11 @@ class Crosshair:
                 self.x_lines[name].setValue(hit[1].x())
                 if hit[0] == name:
                     self.y_lines[name].setValue(hit[1].y())
+
+    def hit_at(self, scene_pos: QPointF) -> tuple[str, QPointF] | None:
+        """(plot name, view coordinates) of the plot under scene point ``scene_pos``, or None."""
+        for name, plot in self._plots.items():
+            box = plot.getViewBox()
+            if box.sceneBoundingRect().contains(scene_pos):
+                return name, box.mapSceneToView(scene_pos)
+        return None

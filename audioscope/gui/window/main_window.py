@@ -7,9 +7,18 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QIcon, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from audioscope.core.dataset.clip_files import AUDIO_EXTENSIONS
 from audioscope.core.dataset.metadata import Dataset, DatasetError, load_dataset
@@ -25,9 +34,10 @@ from audioscope.gui.tabs.dataset_map import DatasetMapView
 from audioscope.gui.tabs.evaluation_view import EvaluationView
 from audioscope.gui.tabs.label_errors_view import LabelErrorsView
 from audioscope.gui.window.about_dialog import show_about
-from audioscope.gui.window.export_actions import ExportActions
 from audioscope.gui.window.evaluation_review import EvaluationReview
+from audioscope.gui.window.export_actions import ExportActions
 from audioscope.gui.window.label_review import LabelReview
+from audioscope.gui.window.menu_table import add_menus
 from audioscope.gui.window.model_choice import ModelChoice
 from audioscope.gui.window.playback_router import PlaybackRouter
 from audioscope.gui.window.similar_review import SimilarReview
@@ -129,7 +139,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.dataset_label)
 
     def _build_menus(self) -> None:
-        """Menus from one table: (text, slot, shortcut); None is a separator."""
+        """Menus from one table (menu_table): (text, slot, shortcut), an action or None (a separator)."""
         menus = {
             "&File": [("Open &dataset folder…", self.choose_dataset, "Ctrl+D"),
                       ("&Open files…", self.choose_files, "Ctrl+O"),
@@ -143,20 +153,7 @@ class MainWindow(QMainWindow):
                           ("Stop", self.transport.stop, None), self.keys.loop],
             "&Help": [("&About audioscope", lambda: show_about(self), None)],
         }
-        for title, entries in menus.items():
-            menu = self.menuBar().addMenu(title)
-            for entry in entries:
-                if entry is None:
-                    menu.addSeparator()
-                elif entry is self.exports:
-                    self.exports.add_to(menu)
-                elif isinstance(entry, QAction):
-                    menu.addAction(entry)
-                else:
-                    text, slot, shortcut = entry
-                    action = menu.addAction(text, slot)
-                    if shortcut:
-                        action.setShortcut(QKeySequence(shortcut))
+        add_menus(self.menuBar(), menus)
         self.space_key = SpaceKey(self, self.transport.toggle_play, [self.browser.table, self.browser.my_files])
 
     def _connect(self) -> None:
