@@ -78,7 +78,7 @@ def test_the_device_receives_exactly_the_clip_samples(originals_root, name):
 def test_the_position_follows_real_time_and_ends_at_the_duration(originals_root):
     c = clip(originals_root, STEREO_48K_4S)
     engine, sink = loaded(c.samples, c.format.sample_rate)
-    assert 0 < engine.latency_seconds < 0.5
+    assert 0 < engine.latency_seconds < 0.5 and not engine.ended
     engine.play()
     trace = wait_until_stopped(engine, timeout=c.duration + 3)
     elapsed = trace[-1][0]
@@ -90,6 +90,7 @@ def test_the_position_follows_real_time_and_ends_at_the_duration(originals_root)
     worst = max(abs(p - t) for t, p in steady)
     assert worst < 0.1, f"position drifts {worst:.3f} s from the audible time"
     assert engine.position_seconds() == c.duration and engine.state == PlaybackState.STOPPED
+    assert engine.ended                  # played to its end
     engine.close()
 
 
@@ -104,6 +105,7 @@ def test_pause_holds_the_position_and_play_resumes_there_and_seek_jumps(original
     elapsed = time.monotonic() - start
     paused_at = engine.position_seconds()
     assert engine.state == PlaybackState.PAUSED and 0.3 < paused_at <= elapsed + 0.05
+    assert not engine.ended
     time.sleep(0.3)                      # the sink drains what was already written
     size = sink.byte_count()
     time.sleep(0.3)
@@ -141,6 +143,7 @@ def test_pause_holds_the_position_and_play_resumes_there_and_seek_jumps(original
     assert 2.0 <= engine.position_seconds() <= 2.0 + time.monotonic() - start + 0.05
     engine.stop()
     assert engine.state == PlaybackState.STOPPED and engine.position_seconds() == 0.0
+    assert not engine.ended              # stopped by the user, not at the end
     engine.close()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from alsa_sink import AlsaSink
 from PySide6.QtCore import Qt
 
@@ -53,3 +55,29 @@ def test_a_clip_asked_for_by_name_is_selected_even_when_filtered_out_and_plays(w
         window.browser.select_row(3)                                   # a plain selection
     qtbot.waitUntil(lambda: window.transport.clip is window.current.inspection.analysis.clip, timeout=5000)
     assert window.transport.engine.state == PlaybackState.PLAYING           # auditioning continues, as with Down
+
+
+def test_a_clip_that_ends_while_the_next_is_analysed_does_not_stop_the_auditioning(window, qtbot, originals_root):
+    with qtbot.waitSignal(window.dataset_opened, timeout=30_000):
+        window.open_dataset(originals_root)
+    with qtbot.waitSignal(window.current.inspected, timeout=30_000):
+        window.play_clip("102305-6-0-0.wav")
+    window.browser.filter_bar.set_filter(ClipFilter(availability=True), notify=True)
+    engine = window.transport.engine
+    qtbot.waitUntil(lambda: engine.state == PlaybackState.PLAYING, timeout=5000)
+    window.browser.select_row(3)                   # Down while playing: the next clip is analysed
+    engine.seek(engine.duration)                   # ...and meanwhile the first one plays to its end
+    deadline = time.monotonic() + 5
+    while engine.state == PlaybackState.PLAYING and time.monotonic() < deadline:
+        time.sleep(0.01)                           # PortAudio's thread ends it; Qt events wait
+    assert engine.ended
+    qtbot.waitUntil(lambda: window.current.inspection is not None
+                    and window.current.inspection.request.row["slice_file_name"] != "102305-6-0-0.wav"
+                    and window.transport.clip is window.current.inspection.analysis.clip, timeout=30_000)
+    assert engine.state == PlaybackState.PLAYING and engine.position_seconds() < 0.5
+    shown = window.current.inspection
+    window.browser.select_row(4)                   # Down, then Stop before the next clip is shown
+    window.transport.stop()
+    qtbot.waitUntil(lambda: window.current.inspection is not shown, timeout=30_000)
+    qtbot.waitUntil(lambda: window.transport.clip is window.current.inspection.analysis.clip, timeout=5000)
+    assert engine.state == PlaybackState.STOPPED

@@ -134,6 +134,12 @@ class PlaybackEngine:
         return self._stream is not None
 
     @property
+    def ended(self) -> bool:
+        """Stopped because the clip played to its end (not paused, stopped or never started)."""
+        n = self._data.shape[0]
+        return self.state == PlaybackState.STOPPED and n > 0 and self._frame >= n
+
+    @property
     def duration(self) -> float:
         """Length of the loaded clip in seconds (0 when nothing is loaded)."""
         return self._data.shape[0] / self.output_rate if self.output_rate else 0.0

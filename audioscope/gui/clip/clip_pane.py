@@ -40,11 +40,12 @@ WHY_DELAY_MS = 250         # occlusion starts once a clip has stayed selected th
 class ClipPane(QWidget):
     """ClipViews above a PredictionPanel, fed by a latest-only background job.
 
-    Emits ``inspected(Inspection)`` when a clip's views are drawn, ``predicted(Inspection)``
+    Emits ``requested()`` when it starts analysing a clip, ``inspected(Inspection)`` when a clip's views are drawn, ``predicted(Inspection)``
     when its prediction (or why there is none) is drawn too, and ``failed(str)`` with a
     message naming the file when it cannot be shown.
     """
 
+    requested = Signal()            # show_clip began analysing a clip
     inspected = Signal(object)
     predicted = Signal(object)
     failed = Signal(str)
@@ -99,6 +100,7 @@ class ClipPane(QWidget):
         self._cancel_prediction()
         self._jobs.submit(inspect_clip, request, params, cache, dataset,
                           on_result=self._on_inspected, on_error=self._on_failed)
+        self.requested.emit()
 
     def show_inspection(self, inspection: Inspection) -> None:
         """Draw an existing result (pinning a clip does not analyse it again)."""

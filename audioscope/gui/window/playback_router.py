@@ -23,7 +23,9 @@ class PlaybackRouter(QObject):
         self.panes, self.transport, self._db_range = panes, transport, db_range
         self.active: ClipPane = panes.current
         self.play_when_loaded: str | None = None      # a clip asked to play by name
+        self._auditioning = False     # playing when the active pane was asked for its new clip
         for pane in (panes.pinned, panes.current):
+            pane.requested.connect(lambda p=pane: self._on_requested(p))
             pane.inspected.connect(lambda inspection, p=pane: self._on_inspected(p, inspection))
             pane.failed.connect(lambda _message, p=pane: self._on_failed(p))
             pane.views.time_clicked.connect(lambda t, p=pane: self.play_from(p, t))
@@ -57,7 +59,7 @@ class PlaybackRouter(QObject):
             self.panes.mark_playing(self.active)
             return
         self.active.views.set_playhead(0.0)
-        self.active = pane
+        self.active, self._auditioning = pane, False
         inspection = pane.inspection
         self.transport.set_clip(inspection.analysis.clip if inspection is not None else None)
         self.panes.mark_playing(self.active)
@@ -70,6 +72,16 @@ class PlaybackRouter(QObject):
         if self.active is self.panes.current:
             self.transport.set_clip(None)
 
+    def _on_requested(self, pane: ClipPane) -> None:
+        """Remember whether the user is auditioning (Down while playing): a clip that plays to its
+        end while the next one is analysed does not stop the auditioning."""
+        if pane is self.active:
+            self._auditioning = self._still_auditioning()
+
+    def _still_auditioning(self) -> bool:
+        engine = self.transport.engine
+        return engine.state == PlaybackState.PLAYING or (self._auditioning and engine.ended)
+
     def _on_inspected(self, pane: ClipPane, inspection: Inspection) -> None:
         self.share_scale()
         if pane is self.active:  # opening the stream takes tens of ms: after the paint
@@ -78,7 +90,8 @@ class PlaybackRouter(QObject):
     def _load(self, pane: ClipPane, inspection: Inspection) -> None:
         if pane is not self.active or pane.inspection is None or pane.inspection.analysis is not inspection.analysis:
             return  # stale: another clip or pane took over meanwhile
-        auditioning = self.transport.engine.state == PlaybackState.PLAYING  # keep playing as Down moves on
+        auditioning = self._still_auditioning()     # keep playing as Down moves on
+        self._auditioning = False
         row = inspection.request.row
         asked = row is not None and row["slice_file_name"] == self.play_when_loaded
         self.play_when_loaded = None
