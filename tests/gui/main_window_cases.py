@@ -21,11 +21,12 @@ def test_space_in_the_table_plays_the_playhead_follows_and_down_auditions_the_ne
     AlsaSink.current().wait_ready()
     table = window.browser.table
     table.setFocus()
+    started = time.monotonic()
     qtbot.keyClick(table, Qt.Key.Key_Space)          # the table would use Space to select
     assert window.transport.engine.state == PlaybackState.PLAYING
     qtbot.wait(1200)
-    position = window.transport.engine.position_seconds()
-    assert 0.6 < position < 1.4
+    position, elapsed = window.transport.engine.position_seconds(), time.monotonic() - started
+    assert 0.6 < position <= elapsed + 0.05 < 3.5     # a loaded machine may return late, not early
     playheads = [line.value() for line in window.current.views.playheads.values()]
     assert all(abs(p - playheads[0]) < 1e-9 for p in playheads) and 0.5 < playheads[0] <= position
     with qtbot.waitSignal(window.current.inspected, timeout=30_000) as second:
