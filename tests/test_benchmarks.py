@@ -36,7 +36,7 @@ def test_quick_benchmark_reports_every_number(tmp_path):
         line = next((l for l in text.splitlines() if label in l), None)
         assert line is not None, f"{label!r} missing from the report"
         assert re.search(r"\d", line.split(label, 1)[1]), f"no number after {label!r}: {line}"
-    for label in ("| BirdNET V2.4 (float32) |", "| aiSFX (int8) |"):   # 1 and 2 threads, 1 and 32 clips a call
+    for label in ("| BirdNET V2.4 (float32) |", "| aiSFX (int8) |"):   # 1 and 2 threads, 1 and 8 clips a call
         line = next(l for l in text.splitlines() if label in l)
         assert len(re.findall(r"\d+\.\d / \d+\.\d", line)) == 4, f"a batch cost is missing: {line}"
     assert re.search(r"Explorer \(window 1440×900, (X11 \(xcb\)|offscreen);", text)
