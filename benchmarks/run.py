@@ -298,8 +298,8 @@ def report(clip: dict, dataset: dict, gui: dict, big: dict, responsive: dict, si
         row("aiSFX inference", parts["aisfx"]),
         row("the whole vector: `recipes.EMBEDDINGS.vectors([signal], 22050)`", parts["vector"]), "",
         *batch_section(batches), "",
-        "More clips a call are no cheaper per clip on this CPU, so audioscope keeps calls small (4 BirdNET "
-        "windows, 16 aiSFX blocks: larger batches only hold more memory). aiSFX runs as an int8 network "
+        "More clips a call are no cheaper per clip on this CPU, so audioscope keeps calls small (1 BirdNET "
+        "window, 16 aiSFX blocks: larger batches only hold more memory). aiSFX runs as an int8 network "
         "(packaging/embeddings/quantise_aisfx.py; docs/classifier.md has the accuracy check).", "",
         f"## Whole dataset ({n} clips of the 22 kHz FLAC set, {dataset['cores']} cores, "
         f"{dataset['workers']} local workers)", "",

@@ -56,7 +56,7 @@ def test_info_and_predict_do_not_hold_the_decoded_file(long_stereo, tmp_path):
     decoded_mb = MINUTES * 60 * 44100 * 2 * 4 / 2**20          # 202 MiB of float32 samples
     short = long_stereo.with_name("short.wav")
     sf.write(short, sf.read(long_stereo, frames=44100 * 4, dtype="float32")[0], 44100, subtype="PCM_16")
-    # predict's baseline fills every inference batch (4 BirdNET windows, 16 aiSFX blocks: see
+    # predict's baseline fills every inference batch (1 BirdNET window, 16 aiSFX blocks: see
     # clip_embedding.MAX_BATCH), so what differs is what grows with the file
     batches = long_stereo.with_name("forty seconds.wav")
     sf.write(batches, sf.read(long_stereo, frames=44100 * 40, dtype="float32")[0], 44100, subtype="PCM_16")

@@ -28,8 +28,12 @@ from audioscope.core.process.cancellation import raise_if_unwanted
 EMBEDDING_LENGTH = 2 * birdnet_input.EMBEDDING_SIZE + 2 * aisfx_input.EMBEDDING_SIZE   # 3072
 # Parts per inference call. Larger batches are no faster per part on a CPU, and onnxruntime
 # keeps the activations of the largest batch it ran: ~45 MB a BirdNET window (64 windows took a
-# process to 3.2 GB), ~12 MB an aiSFX block (64 blocks: 0.8 GB).
-MAX_BATCH = {"birdnet": 4, "aisfx": 16}
+# process to 3.2 GB), ~12 MB an aiSFX block (64 blocks: 0.8 GB). BirdNET runs one window a call:
+# two windows' activations pass glibc's 32 MB mmap limit (allocator.MMAP_THRESHOLD), so each was
+# mapped afresh, ~10 000 page faults a clip. One window a call: ~700 (2026-12-06, 2 cores: a clip
+# 92 -> 76 ms on two threads, 103 -> 87 ms on a 1-thread worker; 200 clips on 2 workers 1.22x
+# faster). The vectors are bit-identical to batched ones, so cached vectors stay valid.
+MAX_BATCH = {"birdnet": 1, "aisfx": 16}
 
 
 def embedding_vectors(signals: Sequence[np.ndarray], sample_rate: int) -> np.ndarray:
