@@ -250,6 +250,18 @@ def versions() -> str:
             f"{soundfile.__version__} (libsndfile {soundfile.__libsndfile_version__}), PySide6 {PySide6.__version__}")
 
 
+def cpu_model() -> str:
+    """The processor's name (/proc/cpuinfo's "model name"), else the machine type: the same code
+    ran 1.5-3x slower on one host than on another, so a report says which it was made on."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return f"{line.split(':', 1)[1].strip()} ({platform.machine()})"
+    except OSError:
+        pass
+    return platform.machine()
+
+
 def report(clip: dict, dataset: dict, gui: dict, big: dict, responsive: dict, sizes: dict, quick: bool,
            others: float, batches: dict) -> str:
     ms = lambda s: f"{1000 * s:.1f} ms"  # noqa: E731
@@ -271,7 +283,7 @@ def report(clip: dict, dataset: dict, gui: dict, big: dict, responsive: dict, si
             f"of its CPU used by other processes).")
     lines = [
         "# Benchmarks", "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}. "
+        f"Machine: {cpu_model()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}. "
         f"{versions()}.", f"Made by `make bench`{' (quick run: a few clips only)' if quick else ''}; "
         f"ratios are measured in the same run on the same files. {load}", "",
         f"## Per clip ({len(clip['files'])} original-format clips of UrbanSound8K)", "",
