@@ -252,7 +252,7 @@ def versions() -> str:
 
 def cpu_model() -> str:
     """The processor's name (/proc/cpuinfo's "model name"), else the machine type: the same code
-    ran 1.5-3x slower on one host than on another, so a report says which it was made on."""
+    ran 1.3-3x slower on one host than on another, so a report says which it was made on."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
