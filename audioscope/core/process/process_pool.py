@@ -37,7 +37,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from audioscope.core.process.allocator import keep_freed_memory
+from audioscope.core.process.allocator import keep_freed_memory, release_freed_memory
 from audioscope.core.process.worker_lifetime import bind_forked_worker, starting_workers, watch_parent
 
 FORKED = "forked processes"
@@ -113,8 +113,11 @@ def run_tasks(function: Callable[..., Any], tasks: Iterable[tuple], jobs: int = 
 
 class _TunedTask:
     """``function(*args)`` on a loky or Dask worker, its allocator tuned once per process (an
-    entry point, as ``app.main`` is; forked workers inherit the caller's setting). It keeps
-    the function's name, which Dask shows its tasks by."""
+    entry point, as ``app.main`` is; forked workers inherit the caller's setting), and what the
+    task freed handed back to the OS at its end. loky stops a worker that has grown 300 MB past
+    its size after its first task (its leak check): the class gallery's first tasks are mel
+    sums, and the embedding tasks after them, with the freed activations kept, passed that and
+    had their workers restarted. It keeps the function's name, which Dask shows its tasks by."""
 
     def __init__(self, function: Callable[..., Any]) -> None:
         self.function = function
@@ -125,7 +128,10 @@ class _TunedTask:
         if not _tuned:
             _tuned = True
             keep_freed_memory()
-        return self.function(*args)
+        try:
+            return self.function(*args)
+        finally:
+            release_freed_memory()           # a few ms, once a task (dozens of clips)
 
 
 _tuned = False
