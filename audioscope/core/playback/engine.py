@@ -51,7 +51,7 @@ class PlaybackEngine:
         self._mark = 0           # clip frame where the current uninterrupted run started
         self._wrapped = False    # the run wrapped to 0 while looping
         self._latency_frames = 0
-        self._loop = False
+        self.loop = False        # at the end, go on from the start (the callback reads it)
         self._stop_requested = False
         self._reached_end = False
         self._callback_error: str | None = None
@@ -152,14 +152,6 @@ class PlaybackEngine:
     @property
     def latency_seconds(self) -> float:
         return self._latency_frames / self.output_rate if self.output_rate else 0.0
-
-    @property
-    def loop(self) -> bool:
-        return self._loop
-
-    @loop.setter
-    def loop(self, value: bool) -> None:
-        self._loop = bool(value)
 
     # -- transport ----------------------------------------------------------------------
     def play(self, from_seconds: float | None = None) -> bool:
@@ -266,7 +258,7 @@ class PlaybackEngine:
             n = data.shape[0]
             with self._lock:
                 pos = self._frame
-                if self._loop and n:
+                if self.loop and n:
                     done = 0
                     while done < frames:
                         if pos >= n:
@@ -281,7 +273,7 @@ class PlaybackEngine:
                     outdata[take:] = 0
                     pos += frames
                 self._frame = pos
-            if not self._loop and pos >= n + self._latency_frames:
+            if not self.loop and pos >= n + self._latency_frames:
                 self._reached_end = True  # the silence after the end covered the latency
                 raise self._sd.CallbackStop
         except Exception as exc:
