@@ -29,7 +29,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))   # explorer_probe, also under python -P
 from explorer_probe import explorer, installed_sizes, x_server  # noqa: E402
 from gui_probe import responsiveness  # noqa: E402
-from inference_probe import batch_costs, batch_section  # noqa: E402
+from inference_probe import BATCH_CLIPS, batch_costs, batch_section  # noqa: E402
 from scale_probe import extraction_growth, scale  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -481,7 +481,7 @@ def main() -> int:
     grown = scale(args.data / "UrbanSound8K", (1, 2) if args.quick else (1, 10))
     extracted = extraction_growth(args.data / "UrbanSound8K-22k", (8, 16) if args.quick else (100, 1000, 1761),
                                   ("2 local", "2 Dask") if args.quick else ("1 local", "2 local", "2 Dask"))
-    per_call = (1, 8) if args.quick else (1, 32)           # clips a call
+    per_call = (1, 8) if args.quick else BATCH_CLIPS       # clips a call
     flacs = sorted((args.data / "UrbanSound8K-22k" / "audio").glob("fold1/*.flac"))[:8 if args.quick else 96]
     batches = batch_costs([load_clip(p).signal for p in flacs], passes=1 if args.quick else 2,
                           clips_per_call=per_call)
